@@ -1,0 +1,1 @@
+"""Everything behind the thin Vercel functions in `api/`: config, database, workflows, integrations."""

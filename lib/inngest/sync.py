@@ -1,0 +1,57 @@
+"""Registering our functions with Inngest by PUTting our own serve endpoint.
+
+Vercel's cron calls this every five minutes so a deployment's functions stay
+registered even when nobody redeploys; locally the same PUT registers with the
+offline executor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from lib import config
+
+TIMEOUT_SECONDS = 20
+
+
+@dataclass
+class SyncResult:
+    url: str
+    ok: bool
+    status: int | None = None
+    body: Any = None
+    error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"url": self.url, "ok": self.ok, "status": self.status}
+        if self.body is not None:
+            out["response"] = self.body
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+def sync_app(url: str | None = None, timeout: float = TIMEOUT_SECONDS) -> SyncResult:
+    url = url or config.sync_url()
+    try:
+        response = requests.put(url, timeout=timeout)
+    except requests.RequestException as exc:
+        return SyncResult(url=url, ok=False, error=f"{type(exc).__name__}: {exc}")
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = response.text[:500]
+    if response.status_code >= 400:
+        reason = body.get("message") or body.get("error") if isinstance(body, dict) else None
+        return SyncResult(
+            url=url,
+            ok=False,
+            status=response.status_code,
+            body=body,
+            error=f"serve endpoint answered {response.status_code}" + (f": {reason}" if reason else ""),
+        )
+    return SyncResult(url=url, ok=True, status=response.status_code, body=body)

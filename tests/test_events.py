@@ -1,0 +1,64 @@
+import pytest
+from pydantic import ValidationError
+
+from lib.inngest import events
+from lib.inngest.events import CATALOGUE, MATCHES, NAME_PATTERN, wire_fields
+
+REQUIRED_NAMES = {
+    "front/inbound_received",
+    "front/outbound_sent",
+    "support/approval.requested",
+    "support/approval.decided",
+    "action/approved",
+    "action/rejected",
+    "stripe/refund.completed",
+}
+
+
+def test_catalogue_holds_every_event_once() -> None:
+    assert REQUIRED_NAMES <= set(CATALOGUE)
+    specs = [v for v in vars(events).values() if isinstance(v, events.EventSpec)]
+    assert sorted(s.name for s in specs) == sorted(CATALOGUE)
+
+
+@pytest.mark.parametrize("name", sorted(CATALOGUE))
+def test_names_follow_source_entity_action(name: str) -> None:
+    assert NAME_PATTERN.match(name), name
+
+
+@pytest.mark.parametrize("bad", ["Front/inbound", "support.approval.decided", "support/approval/decided", "refund", "a/b.c.d"])
+def test_the_convention_rejects_malformed_names(bad: str) -> None:
+    assert not NAME_PATTERN.match(bad)
+
+
+@pytest.mark.parametrize("match", MATCHES, ids=lambda m: f"{m.trigger.name}~{m.awaited.name}")
+def test_every_matched_field_exists_on_both_sides(match: events.Match) -> None:
+    assert match.field in wire_fields(match.trigger), f"{match.trigger.name} lacks {match.field}"
+    assert match.field in wire_fields(match.awaited), f"{match.awaited.name} lacks {match.field}"
+    assert match.expression == f"async.data.{match.field} == event.data.{match.field}"
+
+
+def test_approval_wait_uses_action_id_exactly() -> None:
+    assert events.APPROVAL_DECISION_MATCH.expression == "async.data.actionId == event.data.actionId"
+
+
+def test_wire_is_camel_case_and_build_makes_an_sdk_event() -> None:
+    data = events.ApprovalDecided(action_id="act_1", decision="approved", decided_by="ann@example.com")
+    event = events.APPROVAL_DECIDED.build(data, id="decision-act_1")
+    assert event.name == "support/approval.decided"
+    assert event.id == "decision-act_1"
+    assert event.data["actionId"] == "act_1" and "action_id" not in event.data
+    assert events.APPROVAL_DECIDED.parse(event.data) == data
+
+
+def test_build_refuses_the_wrong_payload_type() -> None:
+    data = events.ActionRejected(action_id="a", conversation_id="c", app_id="x", decided_by="y")
+    with pytest.raises(TypeError, match="support/approval.decided carries ApprovalDecided"):
+        events.APPROVAL_DECIDED.build(data)  # type: ignore[arg-type]
+
+
+def test_parse_rejects_incomplete_data() -> None:
+    with pytest.raises(ValidationError, match="actionId"):
+        events.APPROVAL_DECIDED.parse({"decision": "approved", "decidedBy": "x"})
+    with pytest.raises(ValidationError, match="decision"):
+        events.APPROVAL_DECIDED.parse({"actionId": "a", "decision": "maybe", "decidedBy": "x"})
