@@ -1,0 +1,119 @@
+"""Stored actions and their lifecycle, with compare-and-set transitions.
+
+Steps retry and events can arrive twice, so every change of status is an UPDATE
+guarded by the statuses it may come from: the second caller finds nothing to
+change and learns that from the return value.
+
+Lifecycle: proposed -> pending_approval -> approved | rejected | expired
+           approved (or proposed, when no approval is needed) -> executing -> completed | failed
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any, Iterable
+
+from pydantic import BaseModel, ConfigDict
+
+PROPOSED = "proposed"
+PENDING_APPROVAL = "pending_approval"
+APPROVED = "approved"
+REJECTED = "rejected"
+EXPIRED = "expired"
+EXECUTING = "executing"
+COMPLETED = "completed"
+FAILED = "failed"
+
+
+class ActionRecord(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    conversation_id: str
+    app_id: int | None = None
+    type: str
+    parameters: dict[str, Any]
+    status: str
+    requires_approval: bool
+    agent_reasoning: str | None = None
+    customer_email: str | None = None
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    executed_at: datetime | None = None
+
+
+def action_id_for(*parts: str) -> str:
+    """A stable action id from what identifies the proposal (e.g. the Front message id), so retries reuse it."""
+    return "act_" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
+
+
+def create_action(
+    *,
+    action_id: str,
+    conversation_id: str,
+    app_id: int | None,
+    type: str,
+    parameters: dict[str, Any],
+    requires_approval: bool,
+    agent_reasoning: str | None = None,
+    customer_email: str | None = None,
+    status: str = PROPOSED,
+) -> ActionRecord:
+    """Store a proposed action; storing the same id again returns the stored one unchanged."""
+    from sqlalchemy.exc import IntegrityError
+
+    from lib.db import get_db
+    from lib.db.models import Action
+
+    existing = get_action(action_id)
+    if existing is not None:
+        return existing
+    try:
+        with get_db().session() as session:
+            row = Action(
+                id=action_id,
+                conversation_id=conversation_id,
+                app_id=app_id,
+                type=type,
+                parameters=parameters,
+                requires_approval=requires_approval,
+                agent_reasoning=agent_reasoning,
+                customer_email=customer_email,
+                status=status,
+            )
+            session.add(row)
+            session.flush()
+            return ActionRecord.model_validate(row)
+    except IntegrityError:  # a concurrent retry stored it first
+        found = get_action(action_id)
+        if found is None:
+            raise
+        return found
+
+
+def get_action(action_id: str) -> ActionRecord | None:
+    from lib.db import get_db
+    from lib.db.models import Action
+
+    with get_db().session() as session:
+        row = session.get(Action, action_id)
+        return ActionRecord.model_validate(row) if row else None
+
+
+def transition(action_id: str, *, from_: Iterable[str], to: str, session: Any | None = None, **fields: Any) -> bool:
+    """Move an action to `to` if its status is one of `from_`; False if another caller got there first."""
+    from sqlalchemy import update
+
+    from lib.db import get_db
+    from lib.db.models import Action, utcnow
+
+    statement = (
+        update(Action)
+        .where(Action.id == action_id, Action.status.in_(list(from_)))
+        .values(status=to, updated_at=utcnow(), **fields)
+    )
+    if session is not None:
+        return session.execute(statement).rowcount == 1
+    with get_db().session() as own:
+        return own.execute(statement).rowcount == 1
