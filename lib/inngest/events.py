@@ -126,6 +126,14 @@ class ActionRejected(EventData):
     reason: str | None = None
 
 
+class RefundRequested(EventData):
+    """Input of `process-refund`. The parent invokes it with `step.invoke`; the event also lets an operator start one by hand."""
+
+    purchase_id: str
+    reason: str
+    action_id: str
+
+
 class RefundCompleted(EventData):
     action_id: str
     purchase_id: str
@@ -141,6 +149,7 @@ APPROVAL_REQUESTED = EventSpec("support/approval.requested", ApprovalRequested)
 APPROVAL_DECIDED = EventSpec("support/approval.decided", ApprovalDecided)
 ACTION_APPROVED = EventSpec("action/approved", ActionApproved)
 ACTION_REJECTED = EventSpec("action/rejected", ActionRejected)
+REFUND_REQUESTED = EventSpec("support/refund.requested", RefundRequested)
 REFUND_COMPLETED = EventSpec("stripe/refund.completed", RefundCompleted)
 
 CATALOGUE: dict[str, EventSpec[Any]] = {
@@ -152,6 +161,7 @@ CATALOGUE: dict[str, EventSpec[Any]] = {
         APPROVAL_DECIDED,
         ACTION_APPROVED,
         ACTION_REJECTED,
+        REFUND_REQUESTED,
         REFUND_COMPLETED,
     )
 }
