@@ -106,3 +106,19 @@ def test_sqlite_default_file_is_created_under_data_dir(tmp_path, monkeypatch: py
         assert s.scalars(select(App)).all() == []
     assert target.exists()
     db.engine.dispose()
+
+
+def test_models_and_migrations_agree(database_url: str) -> None:
+    """A model change without a migration (or the reverse) fails here, on both databases."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from lib.db.models import Base
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    finally:
+        engine.dispose()
+    assert diff == []

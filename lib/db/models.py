@@ -10,7 +10,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, Index
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# MySQL's plain DATETIME drops microseconds; keep them so ordering and round trips agree with SQLite.
+Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 
 def utcnow() -> datetime:
@@ -36,8 +40,8 @@ class App(Base):
     auto_send: Mapped[bool] = mapped_column(Boolean, default=False)
     auto_send_delay_seconds: Mapped[int] = mapped_column(Integer, default=300)
     approval_policy: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 
 
 class Conversation(Base):
@@ -52,8 +56,8 @@ class Conversation(Base):
     status: Mapped[str] = mapped_column(String(32), default="open")
     last_message_id: Mapped[str | None] = mapped_column(String(64))
     needs_human: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 
 
 class Action(Base):
@@ -73,9 +77,9 @@ class Action(Base):
     customer_email: Mapped[str | None] = mapped_column(String(320))
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
-    executed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    executed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 
 
 class ApprovalRequest(Base):
@@ -86,13 +90,13 @@ class ApprovalRequest(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     action_id: Mapped[str] = mapped_column(ForeignKey("actions.id"), unique=True)
     status: Mapped[str] = mapped_column(String(32), default="pending", index=True)
-    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(Timestamp)
     decided_by: Mapped[str | None] = mapped_column(String(200))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(Timestamp)
     decision_channel: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(Text)
     notified: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
 
 class AuditLog(Base):
@@ -102,7 +106,7 @@ class AuditLog(Base):
     __table_args__ = (Index("ix_audit_log_action_id", "action_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     actor: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(64))
     action_id: Mapped[str | None] = mapped_column(String(64))
@@ -117,7 +121,7 @@ class ProcessedWebhook(Base):
 
     id: Mapped[str] = mapped_column(String(191), primary_key=True)
     source: Mapped[str] = mapped_column(String(32))
-    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
 
 class Draft(Base):
@@ -131,6 +135,6 @@ class Draft(Base):
     run_id: Mapped[str | None] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(32), default="created")
-    send_after: Mapped[datetime | None] = mapped_column(DateTime)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    send_after: Mapped[datetime | None] = mapped_column(Timestamp)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import mysql
+
+Timestamp = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 
 revision = '0001'
@@ -29,15 +32,15 @@ def upgrade() -> None:
     sa.Column('auto_send', sa.Boolean(), nullable=False),
     sa.Column('auto_send_delay_seconds', sa.Integer(), nullable=False),
     sa.Column('approval_policy', sa.JSON(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', Timestamp, nullable=False),
+    sa.Column('updated_at', Timestamp, nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('front_inbox_id'),
     sa.UniqueConstraint('slug')
     )
     op.create_table('audit_log',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
-    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('at', Timestamp, nullable=False),
     sa.Column('actor', sa.String(length=200), nullable=False),
     sa.Column('kind', sa.String(length=64), nullable=False),
     sa.Column('action_id', sa.String(length=64), nullable=True),
@@ -55,9 +58,9 @@ def upgrade() -> None:
     sa.Column('run_id', sa.String(length=64), nullable=True),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=32), nullable=False),
-    sa.Column('send_after', sa.DateTime(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('send_after', Timestamp, nullable=True),
+    sa.Column('created_at', Timestamp, nullable=False),
+    sa.Column('updated_at', Timestamp, nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('drafts', schema=None) as batch_op:
@@ -66,7 +69,7 @@ def upgrade() -> None:
     op.create_table('processed_webhooks',
     sa.Column('id', sa.String(length=191), nullable=False),
     sa.Column('source', sa.String(length=32), nullable=False),
-    sa.Column('received_at', sa.DateTime(), nullable=False),
+    sa.Column('received_at', Timestamp, nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_table('actions',
@@ -81,9 +84,9 @@ def upgrade() -> None:
     sa.Column('customer_email', sa.String(length=320), nullable=True),
     sa.Column('result', sa.JSON(), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
-    sa.Column('executed_at', sa.DateTime(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('executed_at', Timestamp, nullable=True),
+    sa.Column('created_at', Timestamp, nullable=False),
+    sa.Column('updated_at', Timestamp, nullable=False),
     sa.ForeignKeyConstraint(['app_id'], ['apps.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -99,8 +102,8 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=32), nullable=False),
     sa.Column('last_message_id', sa.String(length=64), nullable=True),
     sa.Column('needs_human', sa.Boolean(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', Timestamp, nullable=False),
+    sa.Column('updated_at', Timestamp, nullable=False),
     sa.ForeignKeyConstraint(['app_id'], ['apps.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -108,13 +111,13 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('action_id', sa.String(length=64), nullable=False),
     sa.Column('status', sa.String(length=32), nullable=False),
-    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.Column('expires_at', Timestamp, nullable=False),
     sa.Column('decided_by', sa.String(length=200), nullable=True),
-    sa.Column('decided_at', sa.DateTime(), nullable=True),
+    sa.Column('decided_at', Timestamp, nullable=True),
     sa.Column('decision_channel', sa.String(length=32), nullable=True),
     sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('notified', sa.JSON(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', Timestamp, nullable=False),
     sa.ForeignKeyConstraint(['action_id'], ['actions.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('action_id')
