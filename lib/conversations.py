@@ -1,0 +1,147 @@
+"""What we remember about Front conversations: the last message seen, whether a human must answer, our drafts.
+
+Front stays the source of truth for messages; these rows let the workflows stay
+idempotent (a retried step finds its draft) and let auto-send check that no
+human has taken over.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+DRAFT_CREATED = "created"
+DRAFT_SENT = "sent"
+DRAFT_SUPERSEDED = "superseded"  # a teammate replied first
+
+
+def upsert_conversation(
+    conversation_id: str,
+    *,
+    app_id: int | None,
+    customer_email: str | None,
+    subject: str | None,
+    last_message_id: str | None,
+) -> None:
+    from lib.db import get_db
+    from lib.db.models import Conversation
+
+    with get_db().session() as session:
+        row = session.get(Conversation, conversation_id)
+        if row is None:
+            row = Conversation(id=conversation_id)
+            session.add(row)
+        if app_id is not None:
+            row.app_id = app_id
+        if customer_email:
+            row.customer_email = customer_email
+        if subject:
+            row.subject = subject[:500]
+        if last_message_id:
+            row.last_message_id = last_message_id
+
+
+def mark_needs_human(conversation_id: str, reason: str) -> None:
+    from lib.db import get_db
+    from lib.db.models import Conversation
+
+    with get_db().session() as session:
+        row = session.get(Conversation, conversation_id)
+        if row is None:
+            row = Conversation(id=conversation_id)
+            session.add(row)
+        row.needs_human = True
+        row.status = "needs_human"
+    from lib import audit
+
+    audit.record("workflow", "conversation.needs_human", conversation_id=conversation_id, reason=reason)
+
+
+def needs_human(conversation_id: str) -> bool:
+    from lib.db import get_db
+    from lib.db.models import Conversation
+
+    with get_db().session() as session:
+        row = session.get(Conversation, conversation_id)
+        return bool(row and row.needs_human)
+
+
+def record_draft(
+    *, conversation_id: str, run_id: str, front_draft_id: str | None, body: str, send_after: datetime | None
+) -> dict[str, Any]:
+    """Store the draft once per run: a retried step returns the row the first attempt wrote."""
+    from sqlalchemy import select
+
+    from lib.db import get_db
+    from lib.db.models import Draft
+
+    with get_db().session() as session:
+        row = session.scalars(
+            select(Draft).where(Draft.conversation_id == conversation_id, Draft.run_id == run_id)
+        ).first()
+        if row is None:
+            row = Draft(
+                conversation_id=conversation_id,
+                run_id=run_id,
+                front_draft_id=front_draft_id,
+                body=body,
+                send_after=send_after,
+            )
+            session.add(row)
+            session.flush()
+        return _draft_json(row)
+
+
+def find_run_draft(conversation_id: str, run_id: str) -> dict[str, Any] | None:
+    from sqlalchemy import select
+
+    from lib.db import get_db
+    from lib.db.models import Draft
+
+    with get_db().session() as session:
+        row = session.scalars(
+            select(Draft).where(Draft.conversation_id == conversation_id, Draft.run_id == run_id)
+        ).first()
+        return _draft_json(row) if row else None
+
+
+def set_draft_status(draft_id: int, status: str, *, only_from: str = DRAFT_CREATED) -> bool:
+    """Compare-and-set a draft's status; False if it already left `only_from`."""
+    from sqlalchemy import update
+
+    from lib.db import get_db
+    from lib.db.models import Draft, utcnow
+
+    with get_db().session() as session:
+        result = session.execute(
+            update(Draft)
+            .where(Draft.id == draft_id, Draft.status == only_from)
+            .values(status=status, updated_at=utcnow())
+        )
+        return result.rowcount == 1
+
+
+def supersede_pending_drafts(conversation_id: str) -> int:
+    """A teammate replied: no pending auto-send for this conversation may go out."""
+    from sqlalchemy import update
+
+    from lib.db import get_db
+    from lib.db.models import Draft, utcnow
+
+    with get_db().session() as session:
+        result = session.execute(
+            update(Draft)
+            .where(Draft.conversation_id == conversation_id, Draft.status == DRAFT_CREATED, Draft.send_after.is_not(None))
+            .values(status=DRAFT_SUPERSEDED, updated_at=utcnow())
+        )
+        return result.rowcount
+
+
+def _draft_json(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "conversationId": row.conversation_id,
+        "frontDraftId": row.front_draft_id,
+        "status": row.status,
+        "sendAfter": row.send_after.isoformat() if row.send_after else None,
+    }
