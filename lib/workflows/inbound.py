@@ -1,0 +1,99 @@
+"""`handle-inbound-message`: one durable run per inbound customer message.
+
+gather-context -> agent-reasoning -> (store-action -> request approval | execute) -> create-draft
+-> (auto-send apps) wait-for-send -> auto-send
+
+Throttled to one run per conversation per 10 s, so a customer writing three times
+in a row does not get three agents racing over one conversation. A teammate's
+reply (`front/outbound_sent` for the conversation) cancels the run: whatever it
+was about to send is no longer wanted.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import inngest
+
+from lib.inngest.client import get_client
+from lib.inngest.events import (
+    APPROVAL_REQUESTED,
+    FRONT_INBOUND_RECEIVED,
+    FRONT_OUTBOUND_SENT,
+    HUMAN_REPLY_CANCELS_AUTO_SEND,
+    ActionSpec,
+    ApprovalRequested,
+    InboundReceived,
+)
+from lib.workflows import steps
+from lib.workflows.context import gather_context
+
+THROTTLE = inngest.Throttle(key="event.data.conversationId", limit=1, period=timedelta(seconds=10))
+
+
+@get_client().create_function(
+    fn_id="handle-inbound-message",
+    name="Handle inbound customer message",
+    trigger=inngest.TriggerEvent(event=FRONT_INBOUND_RECEIVED.name),
+    throttle=THROTTLE,
+    cancel=[inngest.Cancel(event=FRONT_OUTBOUND_SENT.name, if_exp=HUMAN_REPLY_CANCELS_AUTO_SEND.expression)],
+    retries=3,
+)
+def handle_inbound_message(ctx: inngest.ContextSync) -> dict[str, Any]:
+    inbound = FRONT_INBOUND_RECEIVED.parse(ctx.event.data)
+
+    context = ctx.step.run("gather-context", gather_context, inbound)
+    try:
+        decision = ctx.step.run("agent-reasoning", steps.reason, context)
+    except inngest.StepError as exc:
+        # The agent stayed unavailable through every retry: a human answers this one.
+        ctx.step.run("hand-to-human", steps.hand_to_human, inbound.conversation_id, f"agent failed: {exc}")
+        return {"processed": False, "action": None, "needsHuman": True}
+
+    action = _handle_action(ctx, inbound, context, decision)
+
+    draft = None
+    if decision.get("draft_response"):
+        draft = ctx.step.run("create-draft", steps.create_draft, inbound.conversation_id, ctx.run_id, decision["draft_response"], context["app"])
+    else:
+        ctx.step.run("hand-to-human", steps.hand_to_human, inbound.conversation_id, "the agent wrote no reply")
+
+    sent = None
+    if draft and draft.get("sendAfter"):
+        ctx.step.sleep("wait-for-send", timedelta(seconds=int(context["app"].get("auto_send_delay_seconds") or 300)))
+        sent = ctx.step.run("auto-send", steps.auto_send, draft)
+
+    return {
+        "processed": True,
+        "action": action,
+        "draft": draft,
+        "autoSend": sent,
+        "fallbacks": context["fallbacks"],
+        "agentMode": decision.get("mode"),
+    }
+
+
+def _handle_action(
+    ctx: inngest.ContextSync, inbound: InboundReceived, context: dict[str, Any], decision: dict[str, Any]
+) -> dict[str, Any] | None:
+    proposed = decision.get("action")
+    if not proposed:
+        return None
+    stored = ctx.step.run("store-action", steps.store_action, inbound, context, decision)
+    if decision["requires_approval"]:
+        request = ApprovalRequested(
+            action_id=stored["id"],
+            conversation_id=inbound.conversation_id,
+            app_id=inbound.app_id,
+            action=ActionSpec(type=stored["type"], parameters=stored["parameters"]),
+            agent_reasoning=decision.get("reasoning") or "",
+            customer_email=stored.get("customer_email"),
+        )
+        ctx.step.send_event("request-approval", APPROVAL_REQUESTED.build(request, id=f"approval-requested-{stored['id']}"))
+        return {"id": stored["id"], "type": stored["type"], "status": "pending_approval"}
+
+    from lib.workflows.actions import perform_action
+
+    result = perform_action(ctx, stored["id"])
+    return {"id": stored["id"], "type": stored["type"], "status": result.get("status"), "result": result}

@@ -1,0 +1,123 @@
+"""Bodies of the inbound-message steps: plain functions taking and returning JSON, so each can be tested alone.
+
+Each is safe to run twice (a step retried after it did its work but before its
+result was stored runs again): writes are keyed on the run or the message.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from lib import audit, conversations
+from lib.db.models import utcnow
+from lib.fallback import with_fallback
+from lib.inngest.events import InboundReceived
+
+logger = logging.getLogger("support.workflows")
+
+
+def reason(context: dict[str, Any]) -> dict[str, Any]:
+    """The agent's decision as JSON. `AgentUnavailable` propagates so the step retries."""
+    from lib.agent import decide
+    from lib.agent.models import AgentContext
+
+    decision = decide(AgentContext.model_validate(context))
+    return decision.model_dump(mode="json")
+
+
+def hand_to_human(conversation_id: str, reason: str) -> dict[str, Any]:
+    """Flag the conversation and leave teammates a comment in Front (best effort)."""
+    conversations.mark_needs_human(conversation_id, reason)
+
+    def comment() -> dict[str, Any]:
+        from lib.front.client import get_front
+
+        return get_front().add_comment(conversation_id, f"Support AI could not prepare an answer ({reason}). Please reply personally.")
+
+    _, failed = with_fallback(comment, {}, what="Front comment for a hand-over")
+    return {"needsHuman": True, "reason": reason, "commented": not failed}
+
+
+def store_action(inbound: InboundReceived, context: dict[str, Any], decision: dict[str, Any]) -> dict[str, Any]:
+    from lib.actions.store import PROPOSED, action_id_for, create_action
+
+    proposed = decision["action"]
+    customer = context.get("customer") or {}
+    user = customer.get("user") or {}
+    record = create_action(
+        action_id=action_id_for(inbound.conversation_id, inbound.message_id),
+        conversation_id=inbound.conversation_id,
+        app_id=context["app"].get("id"),
+        type=proposed["type"],
+        parameters=proposed.get("parameters") or {},
+        requires_approval=bool(decision["requires_approval"]),
+        agent_reasoning=decision.get("reasoning"),
+        customer_email=user.get("email") or (context.get("latest_message") or {}).get("sender_email"),
+        status=PROPOSED,
+    )
+    audit.record(
+        "agent",
+        "action.proposed",
+        action_id=record.id,
+        conversation_id=inbound.conversation_id,
+        type=record.type,
+        requires_approval=record.requires_approval,
+        approval_reason=decision.get("approval_reason"),
+    )
+    return record.model_dump(mode="json", include={"id", "type", "parameters", "status", "requires_approval", "customer_email"})
+
+
+def create_draft(conversation_id: str, run_id: str, body: str, app: dict[str, Any]) -> dict[str, Any]:
+    """Put the reply into Front as a draft, once per run; auto-send apps get a send time."""
+    existing = conversations.find_run_draft(conversation_id, run_id)
+    if existing is not None and existing["frontDraftId"]:
+        return existing
+
+    from lib.front.client import get_front
+
+    created = get_front().create_draft(conversation_id, body)
+    send_after = utcnow() + timedelta(seconds=int(app.get("auto_send_delay_seconds") or 300)) if app.get("auto_send") else None
+    draft = conversations.record_draft(
+        conversation_id=conversation_id,
+        run_id=run_id,
+        front_draft_id=str(created.get("id")) if created.get("id") else None,
+        body=body,
+        send_after=send_after,
+    )
+    draft["version"] = created.get("version")
+    audit.record("workflow", "draft.created", conversation_id=conversation_id, front_draft_id=draft["frontDraftId"], auto_send=bool(send_after))
+    return draft
+
+
+def auto_send(draft: dict[str, Any]) -> dict[str, Any]:
+    """Send the draft unless a teammate got there first; the status change is the guard against double sends."""
+    conversation_id = draft["conversationId"]
+    if not conversations.set_draft_status(draft["id"], "sending"):
+        return {"sent": False, "reason": "a teammate replied or the draft was already handled"}
+
+    from lib.front.client import get_front
+
+    front = get_front()
+    body = _draft_body(draft["id"])
+    try:
+        front.send_reply(conversation_id, body)
+    except Exception:
+        conversations.set_draft_status(draft["id"], conversations.DRAFT_CREATED, only_from="sending")
+        raise
+    if draft.get("frontDraftId"):
+        with_fallback(lambda: front.delete_draft(draft["frontDraftId"], draft.get("version")), None, what="deleting the sent draft")
+    conversations.set_draft_status(draft["id"], conversations.DRAFT_SENT, only_from="sending")
+    audit.record("workflow", "draft.auto_sent", conversation_id=conversation_id, front_draft_id=draft.get("frontDraftId"))
+    return {"sent": True}
+
+
+def _draft_body(draft_id: int) -> str:
+    from lib.db import get_db
+    from lib.db.models import Draft
+
+    with get_db().session() as session:
+        row = session.get(Draft, draft_id)
+        assert row is not None, f"draft {draft_id} vanished"
+        return row.body
