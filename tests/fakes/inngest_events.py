@@ -1,0 +1,157 @@
+"""A fake Inngest Event API on 127.0.0.1 that records what the real SDK sends.
+
+The SDK (0.5.x) posts JSON lists of events to `{event origin}/e/{event key}` and
+reads `{"ids": [...], "status": 200}` back. It takes its event origin from
+`INNGEST_EVENT_API_BASE_URL`, else `INNGEST_BASE_URL`, else `INNGEST_DEV` (a
+URL). `EventSink` sets `INNGEST_DEV` and `INNGEST_BASE_URL` to its own URL,
+clears the other overrides and the event key while it runs, resets the
+project's client (`lib.inngest.client.reset_client`) on entry and exit, and
+restores the environment afterwards.
+
+    with EventSink() as sink:
+        lib.inngest.client.send(FRONT_INBOUND_RECEIVED, data, id="evt_1")
+        assert sink.events[0]["name"] == "front/inbound_received"
+
+`sink.fail_with(503)` makes every send answer 503 (the SDK retries 5xx a few
+times, then raises); `sink.fail_with(503, times=2)` fails only the next two
+requests; `sink.fail_with(None)` heals it; `sink.stop()` takes it down so
+connections are refused.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from types import TracebackType
+from typing import Any
+
+from flask import Flask, jsonify, request
+
+from tests.fakes.server import LocalServer
+
+# Env variables the SDK reads for its origins and key; saved and restored by EventSink.
+_ENV_KEYS = (
+    "INNGEST_DEV",
+    "INNGEST_BASE_URL",
+    "INNGEST_EVENT_API_BASE_URL",
+    "INNGEST_API_BASE_URL",
+    "INNGEST_EVENT_KEY",
+)
+
+
+class EventSink:
+    """Records every event POSTed to `/e/<key>`; can be told to fail."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.requests: list[dict[str, Any]] = []  # {"key", "body", "status"} for every POST, failed ones too
+        self._lock = threading.Lock()
+        self._fail_status: int | None = None
+        self._fail_times: int | None = None
+        self._saved_env: dict[str, str | None] = {}
+        self.app = self._make_app()
+        self._server = LocalServer(self.app)
+        self._running = False
+
+    # -- control --------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return self._server.url
+
+    def fail_with(self, status: int | None, *, times: int | None = None) -> None:
+        """Answer `status` (with an `{"error": ...}` body) to the next `times` sends, or to all of them; None heals."""
+        with self._lock:
+            self._fail_status = status
+            self._fail_times = times if status is not None else None
+
+    def named(self, name: str) -> list[dict[str, Any]]:
+        """The recorded events with this name, in arrival order."""
+        with self._lock:
+            return [e for e in self.events if e.get("name") == name]
+
+    @property
+    def ids(self) -> list[str | None]:
+        with self._lock:
+            return [e.get("id") for e in self.events]
+
+    def clear(self) -> None:
+        with self._lock:
+            self.events.clear()
+            self.requests.clear()
+
+    # -- lifecycle ------------------------------------------------------------
+
+    def start(self) -> "EventSink":
+        self._server.start()
+        self._running = True
+        self._saved_env = {key: os.environ.get(key) for key in _ENV_KEYS}
+        for key in _ENV_KEYS:
+            os.environ.pop(key, None)
+        os.environ["INNGEST_DEV"] = self.url
+        os.environ["INNGEST_BASE_URL"] = self.url
+        _reset_client()
+        return self
+
+    def stop(self) -> None:
+        """Shut the server down (later sends get connection refused); the env stays pointed at it until close()."""
+        if self._running:
+            self._server.stop()
+            self._running = False
+
+    def close(self) -> None:
+        self.stop()
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved_env = {}
+        _reset_client()
+
+    def __enter__(self) -> "EventSink":
+        return self.start()
+
+    def __exit__(self, *exc: tuple[type[BaseException], BaseException, TracebackType] | Any) -> None:
+        self.close()
+
+    # -- the fake API ---------------------------------------------------------
+
+    def _make_app(self) -> Flask:
+        app = Flask("fake-inngest-events")
+
+        @app.post("/e/<key>")
+        def receive(key: str) -> Any:
+            body = request.get_json(silent=True)
+            with self._lock:
+                status = self._take_failure()
+                self.requests.append({"key": key, "body": body, "status": status or 200})
+                if status is not None:
+                    return jsonify({"error": f"fake inngest answered {status}", "status": status}), status
+                if not isinstance(body, list):
+                    return jsonify({"error": "body must be a JSON list of events", "status": 400}), 400
+                ids = []
+                for event in body:
+                    self.events.append(event)
+                    ids.append(event.get("id") or uuid.uuid4().hex)
+            return jsonify({"ids": ids, "status": 200})
+
+        return app
+
+    def _take_failure(self) -> int | None:
+        if self._fail_status is None:
+            return None
+        status = self._fail_status
+        if self._fail_times is not None:
+            self._fail_times -= 1
+            if self._fail_times <= 0:
+                self._fail_status = None
+                self._fail_times = None
+        return status
+
+
+def _reset_client() -> None:
+    from lib.inngest.client import reset_client
+
+    reset_client()
