@@ -1,0 +1,174 @@
+"""The real Front client against the fake Front API: pagination, retries, typed errors, safe HTML."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from lib.front.client import (
+    FrontAuthError,
+    FrontClient,
+    FrontError,
+    FrontNotFound,
+    FrontRateLimited,
+    FrontUnavailable,
+    get_front,
+    reset_front,
+)
+from lib.front.html import markdown_to_html
+from tests.fakes.front import FakeFront, front_message
+
+
+@pytest.fixture
+def front() -> Iterator[FakeFront]:
+    with FakeFront(page_size=2) as fake:
+        fake.add_conversation(
+            "cnv_1",
+            messages=[front_message(f"msg_{i}", f"message {i}", created_at=1_700_000_000.0 + i) for i in range(5)],
+            inbox_id="inb_1",
+            channel_id="cha_1",
+        )
+        yield fake
+
+
+def test_get_front_is_lazy_and_reads_settings_at_first_use(front: FakeFront) -> None:
+    client = get_front()
+    assert client is get_front()
+    assert client.base_url == front.url
+    reset_front()
+    assert get_front() is not client
+
+
+def test_list_follows_pagination_and_returns_oldest_first(front: FakeFront) -> None:
+    messages = get_front().list_conversation_messages("cnv_1")
+    assert [m["id"] for m in messages] == [f"msg_{i}" for i in range(5)]
+    assert front.calls_to("GET", "/conversations/cnv_1/messages") == 3  # 5 messages in pages of 2
+
+
+def test_get_message_and_customer_email_prefers_reply_to(front: FakeFront) -> None:
+    front.add_message("cnv_1", front_message("msg_rt", "hi", sender="a@example.com", reply_to="b@example.com"))
+    client = get_front()
+    assert client.customer_email(client.get_message("msg_rt")) == "b@example.com"
+    assert client.customer_email(client.get_message("msg_0")) == "customer@example.com"
+    assert client.customer_email({"recipients": []}) is None
+
+
+def test_draft_goes_to_the_conversations_channel_as_shared_html(front: FakeFront) -> None:
+    draft = get_front().create_draft("cnv_1", "Hello **there**")
+    assert draft["id"] and draft["version"]
+    sent = front.drafts[0]
+    assert sent["channel_id"] == "cha_1" and sent["mode"] == "shared"
+    assert sent["body"] == "<p>Hello <strong>there</strong></p>"
+
+
+def test_draft_with_explicit_channel_and_author_skips_lookup(front: FakeFront) -> None:
+    get_front().create_draft("cnv_1", "Hi", channel_id="cha_1", author_id="tea_9")
+    assert front.drafts[0]["author_id"] == "tea_9"
+    assert front.calls_to("GET", "/conversations/cnv_1/inboxes") == 0
+
+
+def test_injected_markup_never_reaches_front_as_html(front: FakeFront) -> None:
+    get_front().create_draft("cnv_1", "Sure <script>alert(1)</script> [click](javascript:alert(1)) <img src=x onerror=y>")
+    body = front.drafts[0]["body"]
+    assert "<script" not in body and "<img" not in body and "javascript:" not in body
+    assert "&lt;script&gt;" in body
+
+
+def test_markdown_keeps_safe_links() -> None:
+    assert '<a href="https://example.com/x">docs</a>' in markdown_to_html("[docs](https://example.com/x)")
+
+
+def test_reply_comment_and_delete_draft(front: FakeFront) -> None:
+    client = get_front()
+    client.send_reply("cnv_1", "Done.")
+    assert front.replies[0]["body"] == "<p>Done.</p>" and front.replies[0]["channel_id"] == "cha_1"
+    comment = client.add_comment("cnv_1", "Please take this one")
+    assert comment["id"] and front.comments[0]["body"] == "Please take this one"
+    draft = client.create_draft("cnv_1", "x")
+    assert client.delete_draft(draft["id"], draft["version"]) is None
+    assert front.deleted_drafts[0]["id"] == draft["id"] and front.drafts == []
+
+
+def test_429_is_retried_honouring_retry_after(front: FakeFront) -> None:
+    front.fail_next("/messages/msg_1", 429, times=2, retry_after=0)
+    assert get_front().get_message("msg_1")["id"] == "msg_1"
+    assert front.calls_to("GET", "/messages/msg_1") == 3
+
+
+def test_post_is_retried_on_429_only_once_accepted(front: FakeFront) -> None:
+    front.fail_next("/conversations/cnv_1/drafts", 429, times=1, retry_after=1)
+    get_front().create_draft("cnv_1", "Hi", channel_id="cha_1")
+    assert len(front.drafts) == 1
+    assert front.calls_to("POST", "/conversations/cnv_1/drafts") == 2
+
+
+def test_post_is_not_retried_on_5xx_so_no_duplicate_draft(front: FakeFront) -> None:
+    front.fail_next("/conversations/cnv_1/drafts", 500, times=1)
+    with pytest.raises(FrontUnavailable) as info:
+        get_front().create_draft("cnv_1", "Hi", channel_id="cha_1")
+    assert info.value.status == 500
+    assert front.calls_to("POST", "/conversations/cnv_1/drafts") == 1
+
+
+def test_get_is_retried_on_5xx(front: FakeFront) -> None:
+    front.fail_next("/messages/msg_2", 503, times=2)
+    assert get_front().get_message("msg_2")["id"] == "msg_2"
+    assert front.calls_to("GET", "/messages/msg_2") == 3
+
+
+def test_persistent_5xx_raises_unavailable_after_capped_retries(front: FakeFront) -> None:
+    front.fail_next("/messages/msg_2", 502, times=100)
+    with pytest.raises(FrontUnavailable):
+        get_front().get_message("msg_2")
+    assert front.calls_to("GET", "/messages/msg_2") == 4  # first try + 3 retries
+
+
+def test_persistent_429_raises_rate_limited_with_hint(front: FakeFront) -> None:
+    front.fail_next("/messages/msg_3", 429, times=100, retry_after=0)
+    with pytest.raises(FrontRateLimited) as info:
+        get_front().get_message("msg_3")
+    assert info.value.retry_after == 0
+    assert front.calls_to("GET", "/messages/msg_3") == 4
+
+
+def test_typed_4xx_errors(front: FakeFront) -> None:
+    client = get_front()
+    with pytest.raises(FrontNotFound):
+        client.get_message("msg_missing")
+    with pytest.raises(FrontError) as info:
+        client.add_comment("cnv_1", "")
+    assert info.value.status == 400 and not isinstance(info.value, (FrontNotFound, FrontAuthError))
+    wrong = FrontClient(front.url, "wrong-token")
+    with pytest.raises(FrontAuthError):
+        wrong.get_message("msg_1")
+    assert front.calls_to("GET", "/messages/msg_1") == 1  # 401 is not retried
+
+
+def test_timeout_raises_unavailable(front: FakeFront) -> None:
+    front.delay("/messages/msg_4", 1.0)
+    client = FrontClient(front.url, front.token, timeout=(1.0, 0.2), retries=1)
+    with pytest.raises(FrontUnavailable) as info:
+        client.get_message("msg_4")
+    assert info.value.status is None
+    assert front.calls_to("GET", "/messages/msg_4") == 2  # GET timeouts are retried
+
+
+def test_unreachable_front_raises_unavailable() -> None:
+    client = FrontClient("http://127.0.0.1:9", "t", retries=0)
+    with pytest.raises(FrontUnavailable):
+        client.get_message("msg_1")
+
+
+def test_bad_ids_and_foreign_pagination_links_are_refused(front: FakeFront) -> None:
+    client = get_front()
+    with pytest.raises(ValueError):
+        client.get_message("../conversations/cnv_1")
+    with pytest.raises(FrontError):
+        client.request("GET", "https://evil.example.com/messages")
+
+
+def test_conversation_inboxes_and_channels(front: FakeFront) -> None:
+    client = get_front()
+    assert [i["id"] for i in client.conversation_inboxes("cnv_1")] == ["inb_1"]
+    assert [c["id"] for c in client.inbox_channels("inb_1")] == ["cha_1"]
