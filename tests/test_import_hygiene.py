@@ -59,3 +59,9 @@ def test_the_probe_would_catch_a_connection() -> None:
         cwd=ROOT, capture_output=True, text=True, timeout=60,
     )
     assert proc.returncode != 0 and "NetworkDuringImport" in proc.stderr
+
+
+def test_front_webhook_imports_neither_inngest_nor_sqlalchemy() -> None:
+    """The webhook answers Front on a cold start: the SDK and the ORM load on the first request, not at import."""
+    loaded = _import_in_fresh_interpreter("api.front")
+    assert not loaded & {"inngest", "sqlalchemy", "openai", "stripe"}, sorted(loaded)
