@@ -1,0 +1,49 @@
+"""What an approver's click does, for every channel: record with compare-and-set, then tell the workflow.
+
+The endpoint records first, so a second click answers "already decided by X at T"
+and a late one "expired" at once (409), rather than both being accepted and
+ignored later. Then it sends `support/approval.decided` (event id
+`approval-decided-{actionId}`, so Inngest drops duplicates). If the send fails the
+decision is reverted and the caller answers 502: nothing was decided that the
+workflow will never hear of. The workflow's `record-decision` step records the
+same decision again, idempotently, and is the one that sends action/approved|rejected.
+"""
+
+from __future__ import annotations
+
+from lib.approvals import store
+from lib.approvals.store import DecisionResult
+from lib.fallback import with_fallback
+
+HTTP_STATUS = {"recorded": 200, "already_decided": 409, "expired": 409, "unknown": 404}
+
+
+class DecisionNotSent(RuntimeError):
+    """The decision event could not be sent; the decision was reverted."""
+
+
+def decided_event_id(action_id: str) -> str:
+    return f"approval-decided-{action_id}"
+
+
+def submit_decision(action_id: str, decision: str, decided_by: str, channel: str, reason: str | None = None) -> DecisionResult:
+    """Record and announce a decision; the outcome says whether it counted (see `HTTP_STATUS`)."""
+    from lib.inngest.client import send
+    from lib.inngest.events import APPROVAL_DECIDED, ApprovalDecided
+
+    if decision not in (store.APPROVED, store.REJECTED):
+        raise ValueError(f"decision must be 'approved' or 'rejected', not {decision!r}")
+    result = store.decide(action_id, decision, decided_by, channel, reason)  # type: ignore[arg-type]
+    if result.outcome != "recorded" or result.request is None:
+        return result
+    event = ApprovalDecided(action_id=action_id, decision=decision, decided_by=decided_by, channel=channel, reason=reason)  # type: ignore[arg-type]
+    try:
+        send(APPROVAL_DECIDED, event, id=decided_event_id(action_id))
+    except Exception as exc:
+        store.revert(action_id, result.request.decided_by or decided_by, result.request.decided_at)  # type: ignore[arg-type]
+        raise DecisionNotSent(f"the decision could not be handed to the workflow ({type(exc).__name__}); nothing was decided, try again") from exc
+
+    from lib.approvals.notify import update_slack_message
+
+    with_fallback(lambda: update_slack_message(action_id), False, what="updating the Slack message")
+    return result

@@ -1,0 +1,184 @@
+"""The approvals web page: who may see what, and what each answer looks like (HTML or JSON).
+
+Access: the shared secret `APPROVALS_SECRET` (as `?key=`, which also sets an
+HttpOnly cookie, or the cookie, or as the basic-auth password) opens the list of
+every pending action; a signed link (`?action=&exp=&sig=`) opens that one action
+only. Decision forms carry a signed token bound to the action (CSRF: another
+site cannot mint one), which is also what authorises the POST.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+from urllib.parse import quote
+
+from flask import Request, Response, jsonify
+
+from lib import config
+from lib.config import MissingSetting
+
+COOKIE = "approvals_key"
+_env_lock = threading.Lock()
+_env: Any = None
+
+
+def _templates() -> Any:
+    global _env
+    if _env is None:
+        with _env_lock:
+            if _env is None:
+                from lib.approvals.templates import environment
+
+                env = environment()
+                env.globals["detail_url"] = lambda action_id: f"/api/approvals/{quote(action_id, safe='')}"
+                _env = env
+    return _env
+
+
+def _wants_json(request: Request) -> bool:
+    if request.is_json:
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes["application/json"] > request.accept_mimetypes["text/html"]
+
+
+def _page(template: str, status: int = 200, **context: Any) -> Response:
+    response = Response(_templates().get_template(template).render(**context), status=status, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _message(request: Request, status: int, title: str, message: str, kind: str = "", **extra: Any) -> Response:
+    if _wants_json(request):
+        response = jsonify({"ok": status < 300, "message": message, **extra})
+        response.status_code = status
+        return response
+    return _page("message", status, title=title, message=message, kind=kind, back=extra.get("back"))
+
+
+def _secret_from(request: Request) -> str | None:
+    if request.args.get("key"):
+        return request.args["key"]
+    if request.cookies.get(COOKIE):
+        return request.cookies[COOKIE]
+    if request.authorization and request.authorization.password:
+        return request.authorization.password
+    return None
+
+
+def _has_secret(request: Request) -> bool:
+    from lib.approvals.links import shared_secret_ok
+
+    return shared_secret_ok(_secret_from(request))
+
+
+def _signed_for(request: Request, action_id: str) -> bool:
+    from lib.approvals.links import verify
+
+    return verify(action_id, request.args.get("exp"), request.args.get("sig"))
+
+
+def _unauthorised(request: Request) -> Response:
+    response = _message(request, 401, "Sign in needed",
+                        "Open this page from an approval link, or with the approvals key (?key=, or as the basic-auth password).",
+                        "error")
+    response.headers["WWW-Authenticate"] = 'Basic realm="approvals"'
+    return response
+
+
+def _not_configured(request: Request, exc: MissingSetting) -> Response:
+    return _message(request, 503, "Approvals page not configured", str(exc), "error")
+
+
+def _remember_key(request: Request, response: Response) -> Response:
+    if request.args.get("key"):
+        response.set_cookie(COOKIE, request.args["key"], httponly=True, samesite="Strict",
+                            secure=request.is_secure, path="/api/approvals", max_age=12 * 3600)
+    return response
+
+
+def _detail(request: Request, action_id: str) -> Response:
+    from lib.approvals import store
+    from lib.approvals.links import form_token
+
+    item = store.get(action_id)
+    if item is None:
+        return _message(request, 404, "Not found", "No approval request exists for this action.", "error")
+    token = form_token(action_id) if item.status == store.PENDING else None
+    if _wants_json(request):
+        return jsonify({"action": item.model_dump(mode="json"), "token": token})
+    return _page("detail", item=item, token=token)
+
+
+def index(request: Request) -> Response:
+    """GET /api/approvals: one action through a signed link, else every pending action for holders of the key."""
+    from lib.approvals import store
+
+    try:
+        action_id = request.args.get("action")
+        if action_id and request.args.get("sig"):
+            if not _signed_for(request, action_id):
+                return _message(request, 403, "Link not valid", "This approval link is invalid or has expired.", "error")
+            return _detail(request, action_id)
+        if not _has_secret(request):
+            return _unauthorised(request)
+        if action_id:
+            return _remember_key(request, _detail(request, action_id))
+        items = store.pending()
+        if _wants_json(request):
+            return jsonify({"pending": [item.model_dump(mode="json") for item in items]})
+        return _remember_key(request, _page("list", items=items))
+    except MissingSetting as exc:
+        return _not_configured(request, exc)
+
+
+def detail(request: Request, action_id: str) -> Response:
+    """GET /api/approvals/<actionId>, with the key or a signed link for this action."""
+    try:
+        if not (_has_secret(request) or _signed_for(request, action_id)):
+            return _unauthorised(request)
+        return _remember_key(request, _detail(request, action_id))
+    except MissingSetting as exc:
+        return _not_configured(request, exc)
+
+
+def decide(request: Request, action_id: str) -> Response:
+    """POST /api/approvals/<actionId>/decision: form (or JSON) with decision, token, approver, reason."""
+    from lib.approvals.decisions import HTTP_STATUS, DecisionNotSent, submit_decision
+    from lib.approvals.links import verify_form_token
+
+    form: Any = request.get_json(silent=True) if request.is_json else request.form
+    form = form if isinstance(form, dict) or hasattr(form, "get") else {}
+    decision = form.get("decision")
+    try:
+        if not verify_form_token(action_id, form.get("token")):
+            return _message(request, 403, "Form expired", "This form is not valid for this action (or is over an hour old). Reload the page and decide again.", "error")
+    except MissingSetting as exc:
+        return _not_configured(request, exc)
+    if decision not in ("approved", "rejected"):
+        return _message(request, 400, "Bad request", "decision must be 'approved' or 'rejected'.", "error")
+    approver = (form.get("approver") or "").strip()[:150]
+    basic = request.authorization.username if request.authorization else None
+    decided_by = f"web:{approver or basic or 'approver'}"
+    reason = (form.get("reason") or "").strip()[:2000] or None
+    try:
+        result = submit_decision(action_id, decision, decided_by, "web", reason)
+    except DecisionNotSent as exc:
+        return _message(request, 502, "Not recorded", str(exc), "error", outcome="not_sent")
+    status = HTTP_STATUS[result.outcome]
+    titles = {"recorded": f"Decision recorded: {decision}", "already_decided": "Already decided",
+              "expired": "Request expired", "unknown": "Not found"}
+    kind = "" if status == 200 else "conflict"
+    extra: dict[str, Any] = {"outcome": result.outcome, "actionId": action_id}
+    if result.request is not None:
+        extra["status"] = result.request.status
+        extra["decidedBy"] = result.request.decided_by
+    message = result.message
+    if result.outcome == "recorded":
+        message = f"Recorded: {message}. The workflow takes it from here."
+    elif result.outcome == "already_decided":
+        message = f"This action was {message}; your decision changed nothing."
+    return _message(request, status, titles[result.outcome], message, kind, **extra)

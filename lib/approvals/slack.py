@@ -1,0 +1,203 @@
+"""Slack: the approval message (Block Kit), posting and updating it, and verifying Slack's callbacks.
+
+Messages go out with a bot token (`chat.postMessage` on `SLACK_API_BASE_URL`,
+which tests point at a fake) or, failing that, an incoming webhook. Buttons
+carry the action id as their value; `action_id` says approve or reject.
+Interactive callbacks are verified here, in one place: Slack's `v0` HMAC-SHA256
+over `v0:{timestamp}:{body}` with `SLACK_SIGNING_SECRET`, refused when the
+timestamp is more than five minutes away (replays).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from lib import config
+
+if TYPE_CHECKING:
+    import requests
+
+    from lib.approvals.store import ApprovalView
+
+MAX_SKEW_SECONDS = 300
+APPROVE = "approve"
+REJECT = "reject"
+TIMEOUT = (5, 15)
+
+_lock = threading.Lock()
+_session: "requests.Session | None" = None
+
+
+class SlackSignatureError(Exception):
+    """The callback is not provably from Slack (missing, forged or stale signature)."""
+
+
+class SlackError(RuntimeError):
+    """Slack answered with an error (`ok: false` or an HTTP failure)."""
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """One button click from an approval message."""
+
+    action_id: str
+    decision: str  # approved | rejected
+    user: str
+    channel: str | None
+    message_ts: str | None
+    response_url: str | None
+
+
+def get_session() -> "requests.Session":
+    global _session
+    if _session is None:
+        with _lock:
+            if _session is None:
+                import requests
+
+                _session = requests.Session()
+    return _session
+
+
+def reset_session() -> None:
+    global _session
+    with _lock:
+        if _session is not None:
+            _session.close()
+        _session = None
+
+
+# -- signatures ---------------------------------------------------------------
+
+
+def signature_for(body: bytes, timestamp: str, secret: str) -> str:
+    base = b"v0:" + timestamp.encode() + b":" + body
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def verify_signature(body: bytes, timestamp: str | None, signature: str | None, now: float | None = None) -> None:
+    """Raise `SlackSignatureError` unless Slack signed this body within the last five minutes."""
+    secret = config.require("SLACK_SIGNING_SECRET", "it verifies Slack's interactive callbacks")
+    if not timestamp or not signature:
+        raise SlackSignatureError("missing X-Slack-Request-Timestamp or X-Slack-Signature")
+    try:
+        sent_at = int(timestamp)
+    except ValueError as exc:
+        raise SlackSignatureError("X-Slack-Request-Timestamp is not a number") from exc
+    if abs((time.time() if now is None else now) - sent_at) > MAX_SKEW_SECONDS:
+        raise SlackSignatureError("the request timestamp is more than five minutes old (or ahead)")
+    if not hmac.compare_digest(signature_for(body, timestamp, secret).encode(), signature.encode()):
+        raise SlackSignatureError("the signature does not match")
+
+
+def parse_interaction(payload: str | None) -> Interaction:
+    """The click inside an interactive `payload`; ValueError names what is missing."""
+    if not payload:
+        raise ValueError("form field 'payload' is missing")
+    try:
+        data = json.loads(payload)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"payload is not JSON: {exc}") from exc
+    if not isinstance(data, dict) or data.get("type") != "block_actions":
+        raise ValueError("payload is not a block_actions interaction")
+    clicked = next((a for a in data.get("actions") or [] if a.get("action_id") in (APPROVE, REJECT)), None)
+    if clicked is None or not clicked.get("value"):
+        raise ValueError("payload carries no approve/reject button with an action id")
+    user = data.get("user") or {}
+    container = data.get("container") or {}
+    channel = container.get("channel_id") or (data.get("channel") or {}).get("id")
+    return Interaction(
+        action_id=str(clicked["value"]),
+        decision="approved" if clicked["action_id"] == APPROVE else "rejected",
+        user=str(user.get("username") or user.get("name") or user.get("id") or "unknown Slack user"),
+        channel=channel,
+        message_ts=container.get("message_ts") or (data.get("message") or {}).get("ts"),
+        response_url=data.get("response_url"),
+    )
+
+
+# -- messages -----------------------------------------------------------------
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def approval_blocks(view: "ApprovalView", web_url: str | None) -> list[dict[str, Any]]:
+    """The Block Kit message: who, what, why, and Approve/Reject buttons whose value is the action id."""
+    parameters = json.dumps(view.parameters, indent=2, sort_keys=True, default=str)
+    fields = [
+        {"type": "mrkdwn", "text": f"*Customer*\n{view.customer_email or 'unknown'}"},
+        {"type": "mrkdwn", "text": f"*Action*\n`{view.action_type}`"},
+    ]
+    if view.app_name:
+        fields.append({"type": "mrkdwn", "text": f"*App*\n{view.app_name}"})
+    links = f"<https://app.frontapp.com/open/{view.conversation_id}|Front conversation>"
+    if web_url:
+        links += f" · <{web_url}|Open in the approvals page>"
+    return [
+        {"type": "header", "text": {"type": "plain_text", "text": _truncate(f"Approval needed: {view.action_type}", 150)}},
+        {"type": "section", "fields": fields},
+        {"type": "section", "text": {"type": "mrkdwn", "text": _truncate(f"*Parameters*\n```{parameters}```", 3000)}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": _truncate(f"*Agent's reasoning*\n{view.agent_reasoning or '(none)'}", 3000)}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": links}]},
+        {
+            "type": "actions",
+            "block_id": "approval",
+            "elements": [
+                {"type": "button", "action_id": APPROVE, "style": "primary", "value": view.action_id,
+                 "text": {"type": "plain_text", "text": "Approve"}},
+                {"type": "button", "action_id": REJECT, "style": "danger", "value": view.action_id,
+                 "text": {"type": "plain_text", "text": "Reject"}},
+            ],
+        },
+    ]
+
+
+def decided_blocks(view: "ApprovalView") -> list[dict[str, Any]]:
+    """The message after a decision: the same facts, the buttons replaced by who decided."""
+    blocks = [b for b in approval_blocks(view, None) if b["type"] != "actions"]
+    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{view.describe().removeprefix('already ').capitalize()}*"}})
+    return blocks
+
+
+def _api(method: str, payload: dict[str, Any]) -> dict[str, Any]:
+    token = config.require("SLACK_BOT_TOKEN", "the Slack Web API needs a bot token")
+    base = (config.env("SLACK_API_BASE_URL") or "https://slack.com/api").rstrip("/")
+    response = get_session().post(f"{base}/{method}", json=payload, headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT)
+    if response.status_code >= 400:
+        raise SlackError(f"Slack {method} answered HTTP {response.status_code}: {response.text[:200]}")
+    body = response.json()
+    if not body.get("ok"):
+        raise SlackError(f"Slack {method} failed: {body.get('error', 'unknown error')}")
+    return body
+
+
+def post_approval(view: "ApprovalView", web_url: str | None) -> dict[str, Any]:
+    """Post the approval message; returns where it went (channel and ts, or the webhook)."""
+    text = f"Approval needed: {view.action_type} for {view.customer_email or 'a customer'}"
+    blocks = approval_blocks(view, web_url)
+    if config.env("SLACK_BOT_TOKEN"):
+        channel = config.require("SLACK_CHANNEL", "the bot token needs a channel to post approval messages in")
+        body = _api("chat.postMessage", {"channel": channel, "text": text, "blocks": blocks})
+        return {"via": "bot", "channel": body.get("channel", channel), "ts": body.get("ts")}
+    webhook = config.require("SLACK_WEBHOOK_URL", "set SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL to notify Slack")
+    response = get_session().post(webhook, json={"text": text, "blocks": blocks}, timeout=TIMEOUT)
+    if response.status_code >= 400:
+        raise SlackError(f"Slack webhook answered HTTP {response.status_code}: {response.text[:200]}")
+    return {"via": "webhook"}
+
+
+def update_decided(view: "ApprovalView", channel: str, ts: str) -> dict[str, Any]:
+    """Replace the buttons of a posted message by the decision (bot token only)."""
+    return _api("chat.update", {"channel": channel, "ts": ts, "text": view.describe(), "blocks": decided_blocks(view)})
+
+
+def configured() -> bool:
+    return bool(config.env("SLACK_BOT_TOKEN") or config.env("SLACK_WEBHOOK_URL"))

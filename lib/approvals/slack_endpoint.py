@@ -1,0 +1,64 @@
+"""Slack's interactive callback: verify, decide, and tell the clicker what happened.
+
+Slack shows an error to the clicker for any non-2xx answer, so decisions that
+change nothing (already decided, expired) answer 200 with `ok: false` and the
+reason, also posted to the clicker as an ephemeral message through the
+payload's `response_url`. Forged or stale requests get 401, malformed ones 400,
+and a decision that could not be handed to the workflow 502 (it was reverted).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Request, Response, jsonify
+
+from lib.config import MissingSetting
+from lib.fallback import with_fallback
+
+
+def _json(status: int, **body: Any) -> Response:
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _tell_clicker(response_url: str | None, text: str) -> None:
+    if not response_url:
+        return
+    from lib.approvals.slack import TIMEOUT, get_session
+
+    def post() -> None:
+        get_session().post(response_url, json={"response_type": "ephemeral", "replace_original": False, "text": text},
+                           timeout=TIMEOUT).raise_for_status()
+
+    with_fallback(post, None, what="answering the Slack clicker")
+
+
+def handle_interaction(request: Request) -> Response:
+    from lib.approvals.decisions import DecisionNotSent, submit_decision
+    from lib.approvals.slack import SlackSignatureError, parse_interaction, verify_signature
+
+    body = request.get_data(cache=True)
+    try:
+        verify_signature(body, request.headers.get("X-Slack-Request-Timestamp"), request.headers.get("X-Slack-Signature"))
+    except MissingSetting as exc:
+        return _json(503, error=str(exc))
+    except SlackSignatureError as exc:
+        return _json(401, error=f"invalid Slack signature: {exc}")
+    try:
+        click = parse_interaction(request.form.get("payload"))
+    except ValueError as exc:
+        return _json(400, error=str(exc))
+    try:
+        result = submit_decision(click.action_id, click.decision, f"slack:{click.user}", "slack")
+    except DecisionNotSent as exc:
+        return _json(502, error=str(exc))
+    if result.outcome == "recorded":
+        text = f"Recorded: {result.message}."
+    elif result.outcome == "already_decided":
+        text = f"This action was {result.message}; your click changed nothing."
+    else:
+        text = f"{result.message[:1].upper()}{result.message[1:]}."
+    _tell_clicker(click.response_url, text)
+    return _json(200, ok=result.outcome == "recorded", outcome=result.outcome, actionId=click.action_id, text=text)

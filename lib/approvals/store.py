@@ -1,0 +1,264 @@
+"""Approval requests: one per action, decided once, by compare-and-set.
+
+Two approvers can click at the same moment (Slack and the web page, or a double
+click), and the workflow records the same decision again when its event
+arrives. Every change is therefore an UPDATE guarded by the current status (and,
+for a decision, by the expiry), and the loser learns why from the outcome:
+
+- ``recorded``: this call decided it;
+- ``already_decided``: someone decided before (``request`` says who and when);
+- ``expired``: the request timed out first;
+- ``unknown``: no approval request exists for this action.
+
+Request statuses: pending -> approved | rejected | expired. The action's own
+status follows (pending_approval -> approved | rejected | expired).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from lib import audit
+
+PENDING = "pending"
+APPROVED = "approved"
+REJECTED = "rejected"
+EXPIRED = "expired"
+DEFAULT_TTL = timedelta(hours=24)
+
+Decision = Literal["approved", "rejected"]
+Outcome = Literal["recorded", "already_decided", "expired", "unknown"]
+
+
+class ApprovalView(BaseModel):
+    """A request with the action it is about: what the approver needs to see."""
+
+    action_id: str
+    status: str
+    expires_at: datetime
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    decision_channel: str | None = None
+    reason: str | None = None
+    notified: dict[str, Any] | None = None
+    created_at: datetime | None = None
+    conversation_id: str
+    action_type: str
+    parameters: dict[str, Any]
+    action_status: str
+    agent_reasoning: str | None = None
+    customer_email: str | None = None
+    app_name: str | None = None
+
+    @property
+    def decided(self) -> bool:
+        return self.status in (APPROVED, REJECTED)
+
+    def describe(self) -> str:
+        """One sentence on the state, for 409 answers and Slack updates."""
+        if self.decided:
+            when = self.decided_at.strftime("%Y-%m-%d %H:%M:%S UTC") if self.decided_at else "an unknown time"
+            return f"already {self.status} by {self.decided_by} at {when}"
+        if self.status == EXPIRED:
+            return "expired: nobody decided within the time allowed"
+        return "pending"
+
+
+class DecisionResult(BaseModel):
+    outcome: Outcome
+    request: ApprovalView | None = None
+
+    @property
+    def message(self) -> str:
+        if self.outcome == "unknown" or self.request is None:
+            return "no approval request exists for this action"
+        if self.outcome == "recorded":
+            return f"{self.request.status} by {self.request.decided_by}"
+        if self.outcome == "expired":
+            return "expired: nobody decided within the time allowed, so this decision changes nothing"
+        return self.request.describe()
+
+
+def _now() -> datetime:
+    from lib.db.models import utcnow
+
+    return utcnow()
+
+
+def open_request(action_id: str, expires_in: timedelta = DEFAULT_TTL) -> ApprovalView:
+    """Create the request (once) and move the action proposed -> pending_approval; a repeat returns the stored one."""
+    from sqlalchemy.exc import IntegrityError
+
+    from lib.actions import store as actions
+    from lib.db import get_db
+    from lib.db.models import ApprovalRequest
+
+    if actions.get_action(action_id) is None:
+        raise LookupError(f"action {action_id!r} does not exist; store it before asking for approval")
+    if get(action_id) is None:
+        try:
+            with get_db().session() as session:
+                session.add(ApprovalRequest(action_id=action_id, status=PENDING, expires_at=_now() + expires_in))
+                session.flush()
+                actions.transition(action_id, from_=[actions.PROPOSED], to=actions.PENDING_APPROVAL, session=session)
+                audit.record("workflow", "approval.requested", action_id=action_id, session=session,
+                             expires_in_seconds=int(expires_in.total_seconds()))
+        except IntegrityError:  # a concurrent retry created it first
+            pass
+    view = get(action_id)
+    assert view is not None
+    return view
+
+
+def get(action_id: str) -> ApprovalView | None:
+    from sqlalchemy import select
+
+    from lib.db import get_db
+
+    with get_db().session() as session:
+        row = session.execute(_joined(select).where(_model().action_id == action_id)).first()
+        return _view(row) if row else None
+
+
+def pending(now: datetime | None = None) -> list[ApprovalView]:
+    """Requests still awaiting a decision (not past their expiry), oldest first."""
+    from sqlalchemy import select
+
+    from lib.db import get_db
+
+    model = _model()
+    query = _joined(select).where(model.status == PENDING, model.expires_at > (now or _now())).order_by(model.id)
+    with get_db().session() as session:
+        return [_view(row) for row in session.execute(query)]
+
+
+def decide(
+    action_id: str,
+    decision: Decision,
+    decided_by: str,
+    channel: str,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> DecisionResult:
+    """Record the decision if the request is still pending and unexpired; otherwise say why not."""
+    from sqlalchemy import update
+
+    from lib.actions import store as actions
+    from lib.db import get_db
+
+    if decision not in (APPROVED, REJECTED):
+        raise ValueError(f"decision must be 'approved' or 'rejected', not {decision!r}")
+    if not decided_by:
+        raise ValueError("decided_by must name who decided")
+    model = _model()
+    at = now or _now()
+    with get_db().session() as session:
+        changed = session.execute(
+            update(model)
+            .where(model.action_id == action_id, model.status == PENDING, model.expires_at > at)
+            .values(status=decision, decided_by=decided_by[:200], decided_at=at, decision_channel=channel, reason=reason)
+        ).rowcount == 1
+        if changed:
+            actions.transition(action_id, from_=[actions.PROPOSED, actions.PENDING_APPROVAL], to=decision, session=session)
+            audit.record(decided_by, f"action.{decision}", action_id=action_id, session=session, channel=channel, reason=reason)
+    view = get(action_id)
+    if view is None:
+        return DecisionResult(outcome="unknown")
+    if changed:
+        return DecisionResult(outcome="recorded", request=view)
+    if view.decided:
+        return DecisionResult(outcome="already_decided", request=view)
+    return DecisionResult(outcome="expired", request=view)
+
+
+def revert(action_id: str, decided_by: str, decided_at: datetime) -> bool:
+    """Undo a decision nobody heard of (its event could not be sent), so it can be made again."""
+    from sqlalchemy import update
+
+    from lib.actions import store as actions
+    from lib.db import get_db
+
+    model = _model()
+    with get_db().session() as session:
+        result = session.execute(
+            update(model)
+            .where(model.action_id == action_id, model.status.in_([APPROVED, REJECTED]),
+                   model.decided_by == decided_by[:200], model.decided_at == decided_at)
+            .values(status=PENDING, decided_by=None, decided_at=None, decision_channel=None, reason=None)
+        )
+        if result.rowcount != 1:
+            return False
+        actions.transition(action_id, from_=[actions.APPROVED, actions.REJECTED], to=actions.PENDING_APPROVAL, session=session)
+        audit.record(decided_by, "approval.reverted", action_id=action_id, session=session,
+                     why="the decision event could not be sent")
+    return True
+
+
+def expire(action_id: str) -> bool:
+    """Mark a still-pending request expired (the workflow's wait timed out); False if it was decided first."""
+    from sqlalchemy import update
+
+    from lib.actions import store as actions
+    from lib.db import get_db
+
+    model = _model()
+    with get_db().session() as session:
+        changed = session.execute(
+            update(model).where(model.action_id == action_id, model.status == PENDING).values(status=EXPIRED)
+        ).rowcount == 1
+        if changed:
+            actions.transition(action_id, from_=[actions.PROPOSED, actions.PENDING_APPROVAL], to=actions.EXPIRED, session=session)
+            audit.record("workflow", "action.expired", action_id=action_id, session=session)
+    return changed
+
+
+def mark_notified(action_id: str, notified: dict[str, Any]) -> None:
+    """Remember where approvers were told (Slack channel and message ts, or web only)."""
+    from sqlalchemy import update
+
+    from lib.db import get_db
+
+    model = _model()
+    with get_db().session() as session:
+        session.execute(update(model).where(model.action_id == action_id).values(notified=notified))
+
+
+def _model() -> Any:
+    from lib.db.models import ApprovalRequest
+
+    return ApprovalRequest
+
+
+def _joined(select: Any) -> Any:
+    from lib.db.models import Action, App, ApprovalRequest
+
+    return (
+        select(ApprovalRequest, Action, App.name)
+        .join(Action, Action.id == ApprovalRequest.action_id)
+        .outerjoin(App, App.id == Action.app_id)
+    )
+
+
+def _view(row: Any) -> ApprovalView:
+    request, action, app_name = row
+    return ApprovalView(
+        action_id=request.action_id,
+        status=request.status,
+        expires_at=request.expires_at,
+        decided_by=request.decided_by,
+        decided_at=request.decided_at,
+        decision_channel=request.decision_channel,
+        reason=request.reason,
+        notified=request.notified,
+        created_at=request.created_at,
+        conversation_id=action.conversation_id,
+        action_type=action.type,
+        parameters=action.parameters or {},
+        action_status=action.status,
+        agent_reasoning=action.agent_reasoning,
+        customer_email=action.customer_email,
+        app_name=app_name,
+    )
