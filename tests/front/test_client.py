@@ -172,3 +172,14 @@ def test_conversation_inboxes_and_channels(front: FakeFront) -> None:
     client = get_front()
     assert [i["id"] for i in client.conversation_inboxes("cnv_1")] == ["inb_1"]
     assert [c["id"] for c in client.inbox_channels("inb_1")] == ["cha_1"]
+
+
+def test_a_long_retry_after_is_capped_per_wait() -> None:
+    from urllib3.response import HTTPResponse
+
+    from lib.front.client import MAX_RETRY_AFTER, make_retry
+
+    retry = make_retry()
+    assert retry.get_retry_after(HTTPResponse(status=429, headers={"Retry-After": "3600"})) == MAX_RETRY_AFTER
+    assert retry.get_retry_after(HTTPResponse(status=429, headers={"Retry-After": "2"})) == 2
+    assert retry.new().get_retry_after(HTTPResponse(status=429, headers={"Retry-After": "3600"})) == MAX_RETRY_AFTER

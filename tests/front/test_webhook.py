@@ -295,3 +295,18 @@ def test_unsigned_challenge_is_answered(secrets: None, client: FlaskClient) -> N
 def test_forged_challenge_is_401(secrets: None, client: FlaskClient) -> None:
     res = post_app(client, {"type": "sync"}, secret="wrong", **{"x-front-challenge": "abc123"})
     assert res.status_code == 401 and "challenge" not in res.json
+
+
+def test_database_down_is_503_and_nothing_sent(secrets: None, sink: EventSink, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lib.apps import registry
+    from lib.db import reset_db
+
+    monkeypatch.setenv("DATABASE_URL", "mysql+pymysql://root@127.0.0.1:9/nowhere?connect_timeout=2")
+    reset_db()
+    registry.clear_cache()
+    try:
+        res = post_app(client, app_payload())
+    finally:
+        reset_db()
+    assert res.status_code == 503 and "retry" in res.json["error"]
+    assert sink.events == []
