@@ -57,6 +57,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("OPENAI_API_KEY", None, "OpenAI key; unset means the documented offline rules agent"),
     Variable("OPENAI_BASE_URL", None, "OpenAI-compatible API origin (tests point it at a fake)"),
     Variable("OPENAI_MODEL", "gpt-4.1-mini", "model the agent uses"),
+    Variable("OPENAI_TIMEOUT_SECONDS", "30", "per-request timeout of the OpenAI client, in seconds"),
+    Variable("OPENAI_MAX_RETRIES", "2", "retries the OpenAI SDK makes on connection errors, 408/409/429 and 5xx before the agent gives up"),
     Variable("STRIPE_SECRET_KEY", None, "Stripe secret key for refunds"),
     Variable("STRIPE_API_BASE", None, "Stripe API origin override (tests point it at a fake)"),
     Variable("SLACK_BOT_TOKEN", None, "Slack bot token for approval messages (or use SLACK_WEBHOOK_URL)"),

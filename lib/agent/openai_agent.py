@@ -1,0 +1,149 @@
+"""The OpenAI agent: chat completions with read-only tools, a bounded number of tool rounds, structured output.
+
+Reliability comes from the SDK: each request has `OPENAI_TIMEOUT_SECONDS` and is
+retried `OPENAI_MAX_RETRIES` times on connection errors, 408/409/429 and 5xx
+(honouring `Retry-After`). When that is spent, or the model's answer is still
+invalid after one repair request, `AgentUnavailable` is raised: the Inngest step
+retries, and after its last retry the run hands the conversation to a human.
+There is no fallback to the offline rules here (see `lib.agent`).
+
+The final answer is parsed by `client.chat.completions.parse` against the strict
+JSON schema of `ModelOutput`, which has no approval field; the policy decides
+approval afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from lib import config
+from lib.agent import AgentUnavailable, prompts, tools
+from lib.agent.models import AgentContext, AgentProposal, ModelOutput
+
+if TYPE_CHECKING:
+    from openai import OpenAI
+
+logger = logging.getLogger("support.agent")
+
+MAX_TOOL_ROUNDS = 4  # rounds of tool calls before the model must answer
+MAX_TOOL_CALLS_PER_ROUND = 8
+
+_clients: dict[tuple[Any, ...], "OpenAI"] = {}
+_lock = threading.Lock()
+
+
+def settings() -> tuple[str, str | None, float, int]:
+    """(api key, base URL, timeout seconds, max retries) from the environment, validated."""
+    key = config.require("OPENAI_API_KEY", "the OpenAI agent needs it (unset it to use the offline agent)")
+    raw_timeout = config.env("OPENAI_TIMEOUT_SECONDS") or "30"
+    try:
+        timeout = float(raw_timeout)
+    except ValueError as exc:
+        raise ValueError(f"OPENAI_TIMEOUT_SECONDS must be a number of seconds, got {raw_timeout!r}") from exc
+    if timeout <= 0:
+        raise ValueError(f"OPENAI_TIMEOUT_SECONDS must be positive, got {raw_timeout!r}")
+    retries = config.env_int("OPENAI_MAX_RETRIES", 2)
+    if retries < 0:
+        raise ValueError(f"OPENAI_MAX_RETRIES must be 0 or more, got {retries}")
+    return key, config.env("OPENAI_BASE_URL"), timeout, retries
+
+
+def get_openai() -> "OpenAI":
+    """The OpenAI client for the current settings, made at first use (one per distinct settings)."""
+    current = settings()
+    with _lock:
+        client = _clients.get(current)
+        if client is None:
+            from openai import OpenAI
+
+            key, base_url, timeout, retries = current
+            client = OpenAI(api_key=key, base_url=base_url, timeout=timeout, max_retries=retries)
+            _clients[current] = client
+        return client
+
+
+def reset_openai() -> None:
+    """Forget the clients (tests change the settings between cases)."""
+    with _lock:
+        for client in _clients.values():
+            client.close()
+        _clients.clear()
+
+
+def model_name() -> str:
+    return config.env("OPENAI_MODEL") or "gpt-4.1-mini"
+
+
+def run(context: AgentContext) -> AgentProposal:
+    """Ask the model, running its tool calls, until it gives a valid final answer. Raises `AgentUnavailable`."""
+    import openai
+
+    client = get_openai()
+    model = model_name()
+    tool_params = tools.tool_params()
+    messages: list[dict[str, Any]] = [
+        {"role": "system", "content": prompts.system_prompt(context)},
+        {"role": "user", "content": prompts.user_prompt(context)},
+    ]
+    rounds = 0
+    repaired = False
+    while True:
+        allow_tools = rounds < MAX_TOOL_ROUNDS
+        problem: str
+        try:
+            completion = client.chat.completions.parse(
+                model=model,
+                messages=messages,  # type: ignore[arg-type]
+                tools=tool_params,
+                tool_choice="auto" if allow_tools else "none",
+                response_format=ModelOutput,
+            )
+        except ValidationError as exc:
+            problem = f"it did not match the schema ({_summary(exc)})"
+        except openai.APIError as exc:
+            raise AgentUnavailable(f"OpenAI request failed after the SDK's retries: {type(exc).__name__}: {exc}") from exc
+        except openai.OpenAIError as exc:  # length or content-filter stops: no usable answer
+            raise AgentUnavailable(f"OpenAI gave no usable answer: {type(exc).__name__}: {exc}") from exc
+        else:
+            if not completion.choices:
+                problem = "it had no choices"
+            else:
+                message = completion.choices[0].message
+                calls = [c for c in (message.tool_calls or []) if getattr(c, "type", "function") == "function"]
+                if calls and allow_tools:
+                    messages.append(_assistant_turn(message.content, calls[:MAX_TOOL_CALLS_PER_ROUND]))
+                    for call in calls[:MAX_TOOL_CALLS_PER_ROUND]:
+                        result = tools.execute(call.function.name, call.function.arguments, context)
+                        messages.append({"role": "tool", "tool_call_id": call.id, "content": result})
+                    rounds += 1
+                    continue
+                if calls:
+                    raise AgentUnavailable(f"the model kept calling tools after {MAX_TOOL_ROUNDS} rounds")
+                if message.parsed is not None:
+                    return message.parsed.to_proposal()
+                problem = f"the model refused: {message.refusal}" if message.refusal else "it was empty"
+        if repaired:
+            raise AgentUnavailable(f"the model's answer was invalid twice; last time {problem}")
+        repaired = True
+        logger.warning("agent answer invalid (%s); asking once more", problem)
+        messages.append({"role": "user", "content": prompts.REPAIR.format(error=problem)})
+
+
+def _assistant_turn(content: str | None, calls: list[Any]) -> dict[str, Any]:
+    return {
+        "role": "assistant",
+        "content": content,
+        "tool_calls": [
+            {"id": c.id, "type": "function", "function": {"name": c.function.name, "arguments": c.function.arguments}}
+            for c in calls
+        ],
+    }
+
+
+def _summary(exc: ValidationError) -> str:
+    parts = [f"{'.'.join(str(p) for p in e['loc']) or 'answer'}: {e['msg']}" for e in exc.errors(include_url=False)[:5]]
+    return "; ".join(parts)
