@@ -32,6 +32,7 @@ def sign(action_id: str, exp: int, purpose: str = VIEW) -> str:
 
 def verify(action_id: str | None, exp: str | int | None, sig: str | None, purpose: str = VIEW, now: float | None = None) -> bool:
     """True if `sig` signs this action and expiry for `purpose` and the expiry is still ahead."""
+    _secret()  # unconfigured is an error to report, not a bad link
     if not action_id or not sig or exp is None:
         return False
     try:

@@ -51,7 +51,7 @@ def _page(template: str, status: int = 200, **context: Any) -> Response:
     return response
 
 
-def _message(request: Request, status: int, title: str, message: str, kind: str = "", **extra: Any) -> Response:
+def _message(request: Request, status: int, title: str, message: str, kind: str = "", /, **extra: Any) -> Response:
     if _wants_json(request):
         response = jsonify({"ok": status < 300, "message": message, **extra})
         response.status_code = status
@@ -118,6 +118,7 @@ def index(request: Request) -> Response:
     from lib.approvals import store
 
     try:
+        config.require("APPROVALS_SECRET", "it signs approval links and guards the approvals page")
         action_id = request.args.get("action")
         if action_id and request.args.get("sig"):
             if not _signed_for(request, action_id):
@@ -138,6 +139,7 @@ def index(request: Request) -> Response:
 def detail(request: Request, action_id: str) -> Response:
     """GET /api/approvals/<actionId>, with the key or a signed link for this action."""
     try:
+        config.require("APPROVALS_SECRET", "it signs approval links and guards the approvals page")
         if not (_has_secret(request) or _signed_for(request, action_id)):
             return _unauthorised(request)
         return _remember_key(request, _detail(request, action_id))
