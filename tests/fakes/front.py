@@ -10,6 +10,9 @@ pages of `page_size`. Failures are scriptable: `fail_next(prefix, status,
 times, retry_after)` answers the next `times` requests whose path starts with
 `prefix`; `delay(prefix, seconds)` makes such requests slow (for timeouts).
 Every request is logged in `calls` as `(method, path)`.
+
+`front_message`, `front_event`, `app_webhook` and `app_webhook_headers` build
+real-shaped messages and webhook deliveries for posting to `/api/front`.
 """
 
 from __future__ import annotations
@@ -65,6 +68,40 @@ def front_message(
         "attachments": [],
         "metadata": {},
     }
+
+
+def front_event(
+    event_type: str = "inbound_received",
+    *,
+    event_id: str = "evt_1",
+    inbox_id: str = "inb_1",
+    conversation_id: str = "cnv_1",
+    message: dict[str, Any] | None = None,
+    emitted_at: float = 1_700_000_123.456,
+) -> dict[str, Any]:
+    """A Front event as a rule webhook sends it (and as an application webhook wraps it in `payload`)."""
+    return {
+        "_links": {"self": f"https://api2.frontapp.com/events/{event_id}"},
+        "id": event_id,
+        "type": event_type,
+        "emitted_at": emitted_at,
+        "conversation": {"id": conversation_id, "subject": "Help with my order", "status": "unassigned"},
+        "source": {"_meta": {"type": "inboxes"}, "data": [{"id": inbox_id, "name": "Support"}]},
+        "target": {"_meta": {"type": "message"}, "data": message if message is not None else front_message("msg_1", "Where is my refund?")},
+    }
+
+
+def app_webhook(event_type: str = "inbound_received", **kwargs: Any) -> dict[str, Any]:
+    """An application webhook body: `{type, authorization, payload: event}` (kwargs as for `front_event`)."""
+    return {"type": event_type, "authorization": {"id": "cmp_123"}, "payload": front_event(event_type, **kwargs)}
+
+
+def app_webhook_headers(body: bytes, secret: str, *, timestamp_ms: int | None = None) -> dict[str, str]:
+    """The headers Front signs an application webhook with (`x-front-signature`, `x-front-request-timestamp`)."""
+    from lib.front.webhooks import sign_app
+
+    ts = str(timestamp_ms if timestamp_ms is not None else int(time.time() * 1000))
+    return {"x-front-signature": sign_app(body, ts, secret), "x-front-request-timestamp": ts, "Content-Type": "application/json"}
 
 
 @dataclass

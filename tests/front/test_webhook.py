@@ -12,51 +12,24 @@ from flask.testing import FlaskClient
 from api.front import app
 from lib.front import ingest
 from lib.front.webhooks import sign_app, sign_rule
-from tests.fakes.front import front_message
+from tests.fakes.front import app_webhook, app_webhook_headers, front_event, front_message
 from tests.fakes.inngest_events import EventSink
 
 APP_SECRET = "app-secret-for-tests"
 API_SECRET = "api-secret-for-tests"
 
 
-def app_payload(
-    event_type: str = "inbound_received",
-    *,
-    event_id: str = "evt_1",
-    inbox_id: str = "inb_1",
-    message: dict[str, Any] | None = None,
-    conversation_id: str = "cnv_1",
-) -> dict[str, Any]:
-    """An application webhook body as Front sends it."""
-    return {
-        "type": event_type,
-        "authorization": {"id": "cmp_123"},
-        "payload": _event(event_type, event_id, inbox_id, message, conversation_id),
-    }
+def app_payload(event_type: str = "inbound_received", **kwargs: Any) -> dict[str, Any]:
+    return app_webhook(event_type, **kwargs)
 
 
 def _event(event_type: str, event_id: str, inbox_id: str, message: dict[str, Any] | None, conversation_id: str) -> dict[str, Any]:
-    return {
-        "_links": {"self": f"https://api2.frontapp.com/events/{event_id}"},
-        "id": event_id,
-        "type": event_type,
-        "emitted_at": 1_700_000_123.456,
-        "conversation": {"id": conversation_id, "subject": "Help with my order", "status": "unassigned"},
-        "source": {"_meta": {"type": "inboxes"}, "data": [{"id": inbox_id, "name": "Support"}]},
-        "target": {"_meta": {"type": "message"}, "data": message if message is not None else front_message("msg_1", "Where is my refund?")},
-    }
+    return front_event(event_type, event_id=event_id, inbox_id=inbox_id, message=message, conversation_id=conversation_id)
 
 
 def post_app(client: FlaskClient, payload: Any, *, ts_ms: int | None = None, secret: str = APP_SECRET, raw: bytes | None = None, **headers: str) -> Any:
     body = raw if raw is not None else json.dumps(payload).encode()
-    ts = str(ts_ms if ts_ms is not None else int(time.time() * 1000))
-    sig = sign_app(body, ts, secret)
-    return client.post(
-        "/api/front",
-        data=body,
-        content_type="application/json",
-        headers={"x-front-signature": sig, "x-front-request-timestamp": ts, **headers},
-    )
+    return client.post("/api/front", data=body, headers={**app_webhook_headers(body, secret, timestamp_ms=ts_ms), **headers})
 
 
 @pytest.fixture
