@@ -262,14 +262,18 @@ _front: FrontClient | None = None
 
 
 def get_front() -> FrontClient:
-    """The process-wide client, made at first use from FRONT_API_BASE_URL and FRONT_API_TOKEN."""
+    """The process-wide client, made at first use from FRONT_API_BASE_URL and FRONT_API_TOKEN.
+
+    A missing token raises `lib.config.MissingSetting` naming it, rather than a
+    stream of anonymous 401s from Front.
+    """
     global _front
     if _front is None:
         with _lock:
             if _front is None:
                 _front = FrontClient(
                     config.env("FRONT_API_BASE_URL") or "https://api2.frontapp.com",
-                    config.env("FRONT_API_TOKEN"),
+                    config.require("FRONT_API_TOKEN", "the workflows read messages and write drafts in Front with it"),
                 )
     return _front
 

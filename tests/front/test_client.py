@@ -183,3 +183,13 @@ def test_a_long_retry_after_is_capped_per_wait() -> None:
     assert retry.get_retry_after(HTTPResponse(status=429, headers={"Retry-After": "3600"})) == MAX_RETRY_AFTER
     assert retry.get_retry_after(HTTPResponse(status=429, headers={"Retry-After": "2"})) == 2
     assert retry.new().get_retry_after(HTTPResponse(status=429, headers={"Retry-After": "3600"})) == MAX_RETRY_AFTER
+
+
+def test_missing_token_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lib.config import MissingSetting
+
+    monkeypatch.delenv("FRONT_API_TOKEN", raising=False)
+    reset_front()
+    with pytest.raises(MissingSetting, match="FRONT_API_TOKEN"):
+        get_front()
+    reset_front()
