@@ -5,7 +5,7 @@ an LLM. It is never a fallback for a failing OpenAI call (see `lib.agent.decide`
 
 Rules, first match wins, on the latest customer message (subject and body):
 
-1. transfer / email change — "transfer", "move my license", "change my email" ...
+1. transfer / email change — "transfer my license", "transfer it to a@b.c", "change my email" ...
    With a new address in the message: a `license_transfer` of the customer's
    latest purchase (or an `email_change` when no purchase is known or the
    customer asks to change their account email); without one: ask for it.
@@ -32,8 +32,10 @@ from lib.agent.policy import parse_time
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
 TRANSFER = re.compile(
-    r"\btransfer\b|\bmove (?:my |the )?(?:licen[cs]e|account|purchase)|\bchange (?:my |the )?(?:account )?e-?mail"
-    r"|\bupdate (?:my |the )?e-?mail|\bnew e-?mail address|\bdifferent e-?mail",
+    r"\btransfer (?:my |the |this |our |a )?(?:licen[cs]e|account|purchase|subscription|seat)s?\b"
+    r"|\btransfer\b[^.?!\n]*\bto [A-Za-z0-9._%+-]+@"
+    r"|\bmove (?:my |the )?(?:licen[cs]e|account|purchase|subscription)"
+    r"|\b(?:change|update) (?:my |the )?(?:account )?e-?mail|\bnew e-?mail address|\bdifferent e-?mail",
     re.IGNORECASE,
 )
 EMAIL_CHANGE = re.compile(r"\b(?:change|update) (?:my |the )?(?:account )?e-?mail|\bnew e-?mail address", re.IGNORECASE)

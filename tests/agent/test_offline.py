@@ -70,6 +70,19 @@ def test_transfer_without_a_new_address_asks_for_it() -> None:
     assert "Which email address" in decision["draft_response"]
 
 
+@pytest.mark.parametrize(
+    "body, kind",
+    [
+        ("I paid by bank transfer last week and want a refund", "refund"),
+        ("Can you transfer it to sam@newco.com?", "license_transfer"),
+        ("Please update my email to casey@new.org", "email_change"),
+        ("I forgot my password", "magic_link"),
+    ],
+)
+def test_rules_pick_the_right_kind(body: str, kind: str) -> None:
+    assert _decide(context(body))["action"]["type"] == kind
+
+
 def test_unknown_request_gets_a_holding_reply_and_no_action() -> None:
     decision = _decide(context("Does the app support dark mode?", subject="Question"))
     assert decision["action"] is None and decision["requires_approval"] is False
@@ -95,3 +108,41 @@ def test_context_from_event_fallback_is_accepted() -> None:
     ctx["fallbacks"] = ["customer"]
     decision = _decide(ctx)
     assert decision["action"] is None and decision["draft_response"]
+
+
+def test_the_workflow_step_gets_plain_json() -> None:
+    from lib.workflows.steps import reason
+
+    decision = reason(context("refund please"))
+    assert decision["mode"] == "offline"
+    assert decision["action"]["type"] == "refund" and decision["requires_approval"] is True
+    assert set(decision) == {"reasoning", "action", "draft_response", "requires_approval", "approval_reason", "mode"}
+
+
+def test_offline_decide_does_not_import_openai() -> None:
+    import subprocess
+    import sys
+
+    from lib.config import ROOT
+
+    probe = (
+        "import json, sys\n"
+        "from lib.agent import decide\n"
+        "from lib.agent.models import AgentContext\n"
+        "from tests.agent.helpers import context\n"
+        "d = decide(AgentContext.model_validate(context('I cannot log in')))\n"
+        "print(json.dumps([d.mode, 'openai' in sys.modules]))\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().splitlines()[-1] == '["offline", false]'
+
+
+def test_a_context_without_an_app_is_rejected_clearly() -> None:
+    from pydantic import ValidationError
+
+    ctx = context("hi")
+    del ctx["app"]
+    with pytest.raises(ValidationError, match="app"):
+        AgentContext.model_validate(ctx)
