@@ -5,7 +5,9 @@ retried `OPENAI_MAX_RETRIES` times on connection errors, 408/409/429 and 5xx
 (honouring `Retry-After`). When that is spent, or the model's answer is still
 invalid after one repair request, `AgentUnavailable` is raised: the Inngest step
 retries, and after its last retry the run hands the conversation to a human.
-There is no fallback to the offline rules here (see `lib.agent`).
+The whole run also has a time budget (`RUN_BUDGET_SECONDS`) that keeps it
+inside the serve function's limit. There is no fallback to the offline rules
+here (see `lib.agent`).
 
 The final answer is parsed by `client.chat.completions.parse` against the strict
 JSON schema of `ModelOutput`, which has no approval field; the policy decides
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -31,6 +34,9 @@ logger = logging.getLogger("support.agent")
 
 MAX_TOOL_ROUNDS = 4  # rounds of tool calls before the model must answer
 MAX_TOOL_CALLS_PER_ROUND = 8
+# The whole run must end well inside the serve function's 300 s limit (vercel.json), however many
+# rounds and retries it takes: each request's timeout is cut to its share of what is left.
+RUN_BUDGET_SECONDS = 240.0
 
 _clients: dict[tuple[Any, ...], "OpenAI"] = {}
 _lock = threading.Lock()
@@ -83,6 +89,8 @@ def run(context: AgentContext) -> AgentProposal:
     import openai
 
     client = get_openai()
+    _, _, timeout, retries = settings()
+    deadline = time.monotonic() + RUN_BUDGET_SECONDS
     model = model_name()
     tool_params = tools.tool_params()
     messages: list[dict[str, Any]] = [
@@ -94,6 +102,9 @@ def run(context: AgentContext) -> AgentProposal:
     while True:
         allow_tools = rounds < MAX_TOOL_ROUNDS
         problem: str
+        remaining = deadline - time.monotonic()
+        if remaining <= 1:
+            raise AgentUnavailable(f"the agent ran out of its {RUN_BUDGET_SECONDS:.0f} s budget after {rounds} tool rounds")
         try:
             completion = client.chat.completions.parse(
                 model=model,
@@ -101,6 +112,7 @@ def run(context: AgentContext) -> AgentProposal:
                 tools=tool_params,
                 tool_choice="auto" if allow_tools else "none",
                 response_format=ModelOutput,
+                timeout=min(timeout, remaining / (retries + 1)),
             )
         except ValidationError as exc:
             problem = f"it did not match the schema ({_summary(exc)})"

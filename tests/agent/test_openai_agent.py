@@ -231,3 +231,12 @@ def test_fake_restores_the_environment() -> None:
     with FakeOpenAI():
         assert os.environ["OPENAI_API_KEY"] == "sk-test-fake"
     assert os.environ.get("OPENAI_API_KEY") == before
+
+
+def test_a_spent_time_budget_is_unavailable_without_calling(fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lib.agent import openai_agent
+
+    monkeypatch.setattr(openai_agent, "RUN_BUDGET_SECONDS", 0.0)
+    with pytest.raises(AgentUnavailable, match="budget"):
+        _decide(context("hello"))
+    assert fake.requests == []
