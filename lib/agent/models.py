@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lib.actions.kinds import ActionType
 
@@ -33,6 +33,11 @@ class AppInfo(_Lenient):
     auto_send_delay_seconds: int = 300
     approval_policy: dict[str, Any] = Field(default_factory=dict)
 
+    @field_validator("approval_policy", mode="before")
+    @classmethod
+    def _no_policy_is_empty(cls, value: Any) -> Any:
+        return {} if value is None else value
+
 
 class Customer(_Lenient):
     """The customer as the app integration (or, failing that, the event) describes them."""
@@ -43,6 +48,11 @@ class Customer(_Lenient):
     purchases: list[dict[str, Any]] = Field(default_factory=list)
     source: str = "event"
     email: str | None = None
+
+    @field_validator("purchases", mode="before")
+    @classmethod
+    def _no_purchases_is_empty(cls, value: Any) -> Any:
+        return [] if value is None else value
 
     @property
     def user_email(self) -> str | None:
@@ -61,6 +71,11 @@ class HistoryMessage(_Lenient):
     is_inbound: bool = True
     text: str = ""
     created_at: Any = None
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def _no_text_is_empty(cls, value: Any) -> Any:
+        return "" if value is None else value
 
 
 class LatestMessage(_Lenient):

@@ -146,3 +146,11 @@ def test_a_context_without_an_app_is_rejected_clearly() -> None:
     del ctx["app"]
     with pytest.raises(ValidationError, match="app"):
         AgentContext.model_validate(ctx)
+
+
+def test_nulls_from_other_steps_are_tolerated() -> None:
+    ctx = context("refund please")
+    ctx["app"]["approval_policy"] = None
+    ctx["messages"].append({"id": "msg_0", "author": None, "is_inbound": False, "text": None, "created_at": None})
+    parsed = AgentContext.model_validate(ctx)
+    assert parsed.app.approval_policy == {} and parsed.messages[-1].text == ""
