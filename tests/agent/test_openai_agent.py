@@ -240,3 +240,9 @@ def test_a_spent_time_budget_is_unavailable_without_calling(fake: FakeOpenAI, mo
     with pytest.raises(AgentUnavailable, match="budget"):
         _decide(context("hello"))
     assert fake.requests == []
+
+
+def test_fake_delay_still_answers(fake: FakeOpenAI) -> None:
+    fake.delay = 0.05
+    assert _decide(context("hello"))["draft_response"]
+    assert len(fake.completions) == 1

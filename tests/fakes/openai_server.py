@@ -14,6 +14,7 @@ answers with a plain reply and no action.
 Failures: `fail_next(status, times)` answers the next `times` requests with that
 status (with `retry-after-ms: 1` so the SDK's retries are quick), and
 `hang(seconds, times)` holds requests that long (to trip the client timeout).
+`delay` (seconds, default 0) makes every answer wait that long, for benchmarks.
 Every request body is kept in `requests`, its headers in `headers`.
 """
 
@@ -81,6 +82,7 @@ class FakeOpenAI:
         self.api_key = api_key
         self.max_retries = max_retries
         self.timeout = timeout
+        self.delay = 0.0
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self._queue: list[dict[str, Any]] = []
@@ -174,6 +176,8 @@ class FakeOpenAI:
             if failure is not None:
                 body["_failed"] = True
                 return _error(int(failure), "scripted failure", headers={"retry-after-ms": "1"})
+            if self.delay > 0:
+                self._released.wait(self.delay)
             with self._lock:
                 answer = self._queue.pop(0) if self._queue else None
             if answer is None:
