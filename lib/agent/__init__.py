@@ -15,6 +15,7 @@ Light on purpose: `openai` is imported only when the OpenAI path runs.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from lib import config
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from lib.agent.models import AgentContext, AgentDecision, AgentProposal
 
 __all__ = ["AgentUnavailable", "decide", "apply_policy", "mode"]
+
+logger = logging.getLogger("support.agent")
 
 
 class AgentUnavailable(RuntimeError):
@@ -53,7 +56,7 @@ def apply_policy(proposal: "AgentProposal", context: "AgentContext", mode: str) 
     needed, why = requires_approval(
         proposal.action, context.app, context.customer, sender_email=context.latest_message.sender_email
     )
-    return AgentDecision(
+    decision = AgentDecision(
         reasoning=proposal.reasoning,
         action=proposal.action,
         draft_response=proposal.draft_response,
@@ -61,3 +64,12 @@ def apply_policy(proposal: "AgentProposal", context: "AgentContext", mode: str) 
         approval_reason=why,
         mode=mode,  # type: ignore[arg-type]
     )
+    logger.info(
+        "agent decided for %s (%s): action=%s requires_approval=%s (%s)",
+        context.conversation_id,
+        mode,
+        proposal.action.type if proposal.action else None,
+        needed,
+        why,
+    )
+    return decision
