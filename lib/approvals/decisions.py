@@ -33,10 +33,11 @@ def submit_decision(action_id: str, decision: str, decided_by: str, channel: str
 
     if decision not in (store.APPROVED, store.REJECTED):
         raise ValueError(f"decision must be 'approved' or 'rejected', not {decision!r}")
+    # Built first: an event that cannot be valid must not leave a recorded decision behind.
+    event = ApprovalDecided(action_id=action_id, decision=decision, decided_by=decided_by, channel=channel, reason=reason)  # type: ignore[arg-type]
     result = store.decide(action_id, decision, decided_by, channel, reason)  # type: ignore[arg-type]
     if result.outcome != "recorded" or result.request is None:
         return result
-    event = ApprovalDecided(action_id=action_id, decision=decision, decided_by=decided_by, channel=channel, reason=reason)  # type: ignore[arg-type]
     try:
         send(APPROVAL_DECIDED, event, id=decided_event_id(action_id))
     except Exception as exc:

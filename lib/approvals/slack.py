@@ -106,20 +106,29 @@ def parse_interaction(payload: str | None) -> Interaction:
         raise ValueError(f"payload is not JSON: {exc}") from exc
     if not isinstance(data, dict) or data.get("type") != "block_actions":
         raise ValueError("payload is not a block_actions interaction")
-    clicked = next((a for a in data.get("actions") or [] if a.get("action_id") in (APPROVE, REJECT)), None)
-    if clicked is None or not clicked.get("value"):
+    actions = data.get("actions") if isinstance(data.get("actions"), list) else []
+    clicked = next((a for a in actions if isinstance(a, dict) and a.get("action_id") in (APPROVE, REJECT)), None)
+    if clicked is None or not isinstance(clicked.get("value"), str) or not clicked["value"]:
         raise ValueError("payload carries no approve/reject button with an action id")
-    user = data.get("user") or {}
-    container = data.get("container") or {}
-    channel = container.get("channel_id") or (data.get("channel") or {}).get("id")
+    user, container, channel, message = (_dict(data.get(k)) for k in ("user", "container", "channel", "message"))
+    response_url = data.get("response_url")
     return Interaction(
-        action_id=str(clicked["value"]),
+        action_id=clicked["value"],
         decision="approved" if clicked["action_id"] == APPROVE else "rejected",
         user=str(user.get("username") or user.get("name") or user.get("id") or "unknown Slack user"),
-        channel=channel,
-        message_ts=container.get("message_ts") or (data.get("message") or {}).get("ts"),
-        response_url=data.get("response_url"),
+        channel=container.get("channel_id") or channel.get("id"),
+        message_ts=container.get("message_ts") or message.get("ts"),
+        response_url=response_url if isinstance(response_url, str) and response_url.startswith("https://") or _local(response_url) else None,
     )
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _local(url: Any) -> bool:
+    """Plain-http response URLs are accepted only for local fakes (tests); Slack's are https."""
+    return isinstance(url, str) and url.startswith(("http://127.0.0.1:", "http://localhost:"))
 
 
 # -- messages -----------------------------------------------------------------
@@ -163,7 +172,8 @@ def approval_blocks(view: "ApprovalView", web_url: str | None) -> list[dict[str,
 def decided_blocks(view: "ApprovalView") -> list[dict[str, Any]]:
     """The message after a decision: the same facts, the buttons replaced by who decided."""
     blocks = [b for b in approval_blocks(view, None) if b["type"] != "actions"]
-    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{view.describe().removeprefix('already ').capitalize()}*"}})
+    state = view.describe().removeprefix("already ")
+    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{state[:1].upper()}{state[1:]}*"}})
     return blocks
 
 

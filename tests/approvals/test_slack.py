@@ -90,7 +90,8 @@ def test_slack_click_end_to_end(sqlite_url: str, sink: EventSink, fake_slack: Fa
     assert event["id"] == f"approval-decided-{action_id}"
     assert event["data"] == {"actionId": action_id, "decision": "approved", "decidedBy": "slack:ann", "channel": "slack", "reason": None}
     assert fake_slack.updated[0]["ts"] == fake_slack.posted[0]["ts"]  # buttons replaced by the decision
-    assert "approved by slack:ann" in json.dumps(fake_slack.updated[0]["blocks"]).lower()
+    assert "*Approved by slack:ann at " in json.dumps(fake_slack.updated[0]["blocks"])
+    assert not any(b["type"] == "actions" for b in fake_slack.updated[0]["blocks"])
 
     again = _signed_post(client, _click(action_id, "reject", fake_slack.response_url))
     assert again.status_code == 200 and again.json["outcome"] == "already_decided" and again.json["ok"] is False

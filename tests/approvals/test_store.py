@@ -81,3 +81,16 @@ def test_pending_lists_only_open_unexpired_requests_with_action_details(database
     assert store.decide("act_unknown", "approved", "web:ann", "web").outcome == "unknown"
     with pytest.raises(ValueError, match="approved' or 'rejected"):
         store.decide("act_0", "maybe", "web:ann", "web")  # type: ignore[arg-type]
+
+
+def test_concurrent_clicks_record_exactly_one_decision(database_url: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    action_id = make_action()
+    store.open_request(action_id)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda n: store.decide(action_id, "approved" if n % 2 else "rejected", f"web:user{n}", "web"), range(8)))
+    recorded = [r for r in results if r.outcome == "recorded"]
+    assert len(recorded) == 1
+    assert all(r.outcome == "already_decided" and r.request.decided_by == recorded[0].request.decided_by for r in results if r is not recorded[0])
+    assert [e["kind"] for e in audit.entries(action_id=action_id)].count(f"action.{recorded[0].request.status}") == 1

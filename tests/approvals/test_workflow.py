@@ -100,14 +100,37 @@ def test_a_decision_recorded_just_before_the_timeout_still_goes_out(sqlite_url: 
     assert output["outcome"] == "approved" and [e.name for e in client.sent] == ["action/approved"]
 
 
-def test_wait_uses_the_catalogue_match_and_24_hours() -> None:
-    from lib.inngest.events import APPROVAL_DECISION_MATCH
+class RecordingStep:
+    """Just enough of `ctx.step` to see what the handler asks Inngest for (the mock does not expose wait options)."""
 
-    assert APPROVAL_DECISION_MATCH.expression == "async.data.actionId == event.data.actionId"
-    import inspect
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, dict[str, Any]]] = []
 
-    source = inspect.getsource(request_approval._handler)
-    assert "APPROVAL_DECISION_MATCH.expression" in source and "APPROVAL_TIMEOUT" in source
+    def run(self, step_id: str, fn: Any, *args: Any) -> Any:
+        self.calls.append(("run", step_id, {}))
+        return fn(*args)
+
+    def wait_for_event(self, step_id: str, **options: Any) -> None:
+        self.calls.append(("wait", step_id, options))
+        return None
+
+    def send_event(self, step_id: str, events: Any) -> list[str]:
+        self.calls.append(("send", step_id, {"events": events}))
+        return ["id"]
+
+
+def test_the_wait_matches_on_action_id_for_24_hours(sqlite_url: str) -> None:
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    action_id = make_action()
+    step = RecordingStep()
+    request_approval._handler(SimpleNamespace(event=_requested(action_id), step=step))
+    assert [(kind, step_id) for kind, step_id, _ in step.calls] == [
+        ("run", "create-request"), ("run", "notify-approvers"), ("wait", "wait-for-decision"), ("run", "handle-timeout")]
+    wait = step.calls[2][2]
+    assert wait == {"event": "support/approval.decided", "if_exp": "async.data.actionId == event.data.actionId",
+                    "timeout": timedelta(hours=24)}
 
 
 def test_notify_rejection_comments_in_front_or_degrades(sqlite_url: str) -> None:
