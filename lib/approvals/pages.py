@@ -107,7 +107,7 @@ def _detail(request: Request, action_id: str) -> Response:
     item = store.get(action_id)
     if item is None:
         return _message(request, 404, "Not found", "No approval request exists for this action.", "error")
-    token = form_token(action_id) if item.status == store.PENDING else None
+    token = form_token(action_id) if item.open else None
     if _wants_json(request):
         return jsonify({"action": item.model_dump(mode="json"), "token": token})
     return _page("detail", item=item, token=token)

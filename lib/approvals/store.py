@@ -57,12 +57,17 @@ class ApprovalView(BaseModel):
     def decided(self) -> bool:
         return self.status in (APPROVED, REJECTED)
 
+    @property
+    def open(self) -> bool:
+        """Still decidable: pending and not past its expiry (the workflow may not have marked it yet)."""
+        return self.status == PENDING and self.expires_at > _now()
+
     def describe(self) -> str:
         """One sentence on the state, for 409 answers and Slack updates."""
         if self.decided:
             when = self.decided_at.strftime("%Y-%m-%d %H:%M:%S UTC") if self.decided_at else "an unknown time"
             return f"already {self.status} by {self.decided_by} at {when}"
-        if self.status == EXPIRED:
+        if self.status == EXPIRED or not self.open:
             return "expired: nobody decided within the time allowed"
         return "pending"
 

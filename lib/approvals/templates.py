@@ -25,10 +25,10 @@ ACTION = """{% macro action_card(item, token=None, compact=False) %}
     <dt>Agent's reasoning</dt><dd class="reasoning">{{ item.agent_reasoning or "(none)" }}</dd>
     <dt>Parameters</dt><dd><pre class="parameters">{{ item.parameters | tojson_pretty }}</pre></dd>
     <dt>Conversation</dt><dd><a class="front-link" href="https://app.frontapp.com/open/{{ item.conversation_id | urlencode }}" target="_blank" rel="noopener">Open in Front</a></dd>
-    <dt>Status</dt><dd class="status">{{ item.describe() }}{% if item.status == "pending" %} (expires {{ item.expires_at.strftime("%Y-%m-%d %H:%M UTC") }}){% endif %}</dd>
+    <dt>Status</dt><dd class="status">{{ item.describe() }}{% if item.open %} (expires {{ item.expires_at.strftime("%Y-%m-%d %H:%M UTC") }}){% endif %}</dd>
   </dl>
   {% if compact %}<p><a class="detail-link" href="{{ detail_url(item.action_id) }}">Review and decide</a></p>{% endif %}
-  {% if token and item.status == "pending" %}
+  {% if token and item.open %}
   <form method="post" action="/api/approvals/{{ item.action_id | urlencode }}/decision">
     <input type="hidden" name="token" value="{{ token }}">
     <p><label>Your name <input type="text" name="approver" autocomplete="name"></label></p>

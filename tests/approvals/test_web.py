@@ -78,6 +78,8 @@ def test_decide_records_sends_and_refuses_a_second_decision(sqlite_url: str, cli
 def test_a_decision_after_expiry_answers_409_expired(sqlite_url: str, client, sink: EventSink) -> None:  # type: ignore[no-untyped-def]
     make_action("act_1")
     store.open_request("act_1", expires_in=timedelta(seconds=-1))
+    page = client.get(f"/api/approvals/act_1?key={SECRET}").get_data(as_text=True)
+    assert "expired: nobody decided" in page and 'name="token"' not in page  # not yet marked, already closed
     late = client.post("/api/approvals/act_1/decision", data={"decision": "approved", "token": links.form_token("act_1")})
     assert late.status_code == 409 and "expired" in late.get_data(as_text=True)
     assert sink.events == []
