@@ -49,6 +49,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("VERCEL_GIT_COMMIT_REF", None, "set by Vercel: the branch, used as the Inngest branch environment"),
     Variable("CRON_SECRET", None, "bearer token Vercel Cron sends; when set /api/cron demands it"),
     Variable("INNGEST_SYNC_URL", "http://localhost:3000/api/inngest", "what /api/cron PUTs when VERCEL_URL is unset"),
+    Variable("INNGEST_EXECUTOR_TIME_SCALE", "1", "offline executor only: multiplies sleeps, timeouts, retry backoff and throttle periods (tests use 0.01)"),
     Variable("FRONT_APP_SECRET", None, "Front application webhook secret (HMAC-SHA256 signatures)"),
     Variable("FRONT_API_SECRET", None, "Front API secret for rule webhooks (HMAC-SHA1 signatures)"),
     Variable("FRONT_API_TOKEN", None, "Front API bearer token"),

@@ -7,6 +7,7 @@ from alembic import context
 from lib import config
 from lib.db.engine import make_engine
 from lib.db.models import Base
+import lib.executor.models  # noqa: F401  (registers the executor tables on Base.metadata)
 
 target_metadata = Base.metadata
 

@@ -1,0 +1,601 @@
+"""The executor's state machine: events in, runs started, opcodes turned into steps and jobs.
+
+Every transition is a short DB transaction taken under one process lock, so a run's
+bookkeeping (is any parallel step still pending? has this waiter fired?) never races
+with itself; the slow part, calling the function, happens outside the lock (see
+`scheduler.py`). All state is in the `executor_*` tables, so a new process picks up
+exactly where a killed one stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Iterable
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from lib.db import Database
+from lib.db.models import utcnow
+from lib.executor import expressions, timing
+from lib.executor.models import (
+    ExecutorEvent,
+    ExecutorFunction,
+    ExecutorJob,
+    ExecutorRun,
+    ExecutorStep,
+    ExecutorWaiter,
+)
+
+logger = logging.getLogger("support.executor")
+
+DEFAULT_RETRIES = 4  # Inngest's default: 4 retries, 5 attempts
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+INVOKED_EVENT = "inngest/function.invoked"
+FAILED_EVENT = "inngest/function.failed"
+TERMINAL = ("Completed", "Failed", "Cancelled")
+PENDING_STEP = ("Planned", "Retrying", "Sleeping", "Waiting", "Invoking")
+
+
+class BadEvent(ValueError):
+    """An event the API refuses (no name, data not an object...)."""
+
+
+def new_id() -> str:
+    """Time-ordered id (ms timestamp + randomness), like Inngest's ULIDs sort by time."""
+    return f"{int(time.time() * 1000):012x}{uuid.uuid4().hex[:14]}".upper()
+
+
+@dataclass
+class CallPlan:
+    """What one function request needs, read under the lock and used outside it."""
+
+    job_id: int
+    run_id: str
+    function_id: str
+    url: str
+    body: dict[str, Any]
+    step_id: str | None
+    slot: tuple[str, str] | None = None
+
+
+@dataclass
+class Outcome:
+    """The function's answer (or the transport failure in `error`)."""
+
+    status: int | None
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+
+
+def normalise_event(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise BadEvent("each event must be a JSON object")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise BadEvent("event name is required")
+    data = raw.get("data") or {}
+    if not isinstance(data, dict):
+        raise BadEvent(f"event {name!r}: data must be an object")
+    event: dict[str, Any] = {
+        "id": str(raw.get("id") or new_id()),
+        "name": name,
+        "data": data,
+        "ts": int(raw.get("ts") or time.time() * 1000),
+    }
+    if raw.get("user"):
+        event["user"] = raw["user"]
+    if raw.get("v"):
+        event["v"] = raw["v"]
+    return event
+
+
+def _error_memo(error: Any) -> dict[str, Any]:
+    """The `{name, message, stack}` shape the SDK's memo parser accepts."""
+    if isinstance(error, dict):
+        return {
+            "name": str(error.get("name") or "Error"),
+            "message": str(error.get("message") or error.get("error") or error),
+            "stack": error.get("stack") if isinstance(error.get("stack"), str) else None,
+        }
+    return {"name": "Error", "message": str(error), "stack": None}
+
+
+class Engine:
+    def __init__(self, db: Database, *, time_scale: float = 1.0) -> None:
+        self.db = db
+        self.time_scale = time_scale
+        self.lock = threading.RLock()
+        self._inflight: dict[tuple[str, str], int] = {}
+        self.wakeup = threading.Event()
+
+    # ---- registration -------------------------------------------------------------------
+
+    def register(self, app_id: str, url: str, functions: list[dict[str, Any]]) -> list[str]:
+        ids = []
+        with self.lock, self.db.session() as s:
+            for config in functions:
+                fn_id = config.get("id")
+                if not isinstance(fn_id, str) or not fn_id:
+                    raise BadEvent("every function needs an id")
+                step = (config.get("steps") or {}).get("step") or {}
+                fn_url = ((step.get("runtime") or {}).get("url")) or url
+                row = s.get(ExecutorFunction, fn_id)
+                if row is None:
+                    s.add(ExecutorFunction(id=fn_id, app_id=app_id, url=fn_url, config=config))
+                else:
+                    row.app_id, row.url, row.config = app_id, fn_url, config
+                ids.append(fn_id)
+        return ids
+
+    def functions(self) -> list[dict[str, Any]]:
+        with self.db.session() as s:
+            rows = s.scalars(select(ExecutorFunction).order_by(ExecutorFunction.id)).all()
+            return [{"id": r.id, "app_id": r.app_id, "url": r.url, "config": r.config} for r in rows]
+
+    # ---- events ---------------------------------------------------------------------------
+
+    def ingest(self, raw_events: Iterable[Any]) -> list[str]:
+        """Accept events (all or none), start/cancel/resume runs; returns the event ids."""
+        events = [normalise_event(e) for e in raw_events]
+        ids: list[str] = []
+        with self.lock, self.db.session() as s:
+            now = utcnow()
+            for event in events:
+                ids.append(event["id"])
+                seen = s.get(ExecutorEvent, event["id"])
+                if seen is not None and now - seen.received_at < IDEMPOTENCY_WINDOW:
+                    continue
+                if seen is None:
+                    s.add(ExecutorEvent(id=event["id"], name=event["name"], payload=event, received_at=now))
+                else:
+                    seen.name, seen.payload, seen.received_at = event["name"], event, now
+                s.flush()
+                self._dispatch(s, event)
+        self.wakeup.set()
+        return ids
+
+    def _dispatch(self, s: Session, event: dict[str, Any]) -> None:
+        name = event["name"]
+        functions = s.scalars(select(ExecutorFunction)).all()
+        # Cancellations first: `event` is the run's trigger, `async` the incoming event.
+        cancellable = {
+            f.id: f.config.get("cancel") or [] for f in functions if any(c.get("event") == name for c in f.config.get("cancel") or [])
+        }
+        if cancellable:
+            runs = s.scalars(
+                select(ExecutorRun).where(ExecutorRun.function_id.in_(cancellable), ExecutorRun.status.in_(("Queued", "Running")))
+            ).all()
+            for run in runs:
+                for cancel in cancellable[run.function_id]:
+                    if cancel.get("event") == name and self._safe_match(cancel.get("if"), {"event": run.event, "async": event}):
+                        self._finish(s, run, "Cancelled", error={"name": "Cancelled", "message": f"cancelled by {name} {event['id']}"})
+                        break
+        # Waiters: same scoping as cancellation.
+        for waiter in s.scalars(select(ExecutorWaiter).where(ExecutorWaiter.event_name == name).order_by(ExecutorWaiter.id)).all():
+            run = s.get(ExecutorRun, waiter.run_id)
+            if run is None or run.status in TERMINAL:
+                s.delete(waiter)
+                continue
+            if self._safe_match(waiter.expression, {"event": run.event, "async": event}):
+                s.delete(waiter)
+                self._resolve_step(s, run, waiter.step_id, data=event)
+        # Triggers.
+        for fn in functions:
+            for trigger in fn.config.get("triggers") or []:
+                if trigger.get("event") == name and self._safe_match(trigger.get("expression"), {"event": event}):
+                    self._start_run(s, fn, event)
+                    break
+
+    @staticmethod
+    def _safe_match(expression: str | None, scope: dict[str, Any]) -> bool:
+        try:
+            return expressions.matches(expression, scope)
+        except expressions.ExpressionError:
+            logger.exception("bad expression %r; treated as no match", expression)
+            return False
+
+    def _start_run(
+        self, s: Session, fn: ExecutorFunction, event: dict[str, Any], *, parent: tuple[str, str] | None = None
+    ) -> ExecutorRun:
+        config = fn.config
+        throttle = config.get("throttle") or None
+        concurrency = (config.get("concurrency") or [None])[0]
+        run = ExecutorRun(
+            id=new_id(),
+            function_id=fn.id,
+            status="Queued",
+            event=event,
+            attempt=0,
+            disable_immediate=False,
+            throttle_key=self._key(throttle, event) if throttle else None,
+            concurrency_key=self._key(concurrency, event) if concurrency else None,
+            parent_run_id=parent[0] if parent else None,
+            parent_step_id=parent[1] if parent else None,
+        )
+        s.add(run)
+        self._schedule(s, run.id, "call", None, utcnow())
+        return run
+
+    @staticmethod
+    def _key(option: dict[str, Any], event: dict[str, Any]) -> str:
+        expr = option.get("key")
+        if not expr:
+            return ""
+        try:
+            return str(expressions.evaluate(expr, {"event": event}))
+        except expressions.ExpressionError:
+            logger.exception("bad key expression %r", expr)
+            return ""
+
+    def _schedule(self, s: Session, run_id: str, kind: str, step_id: str | None, due_at: Any) -> None:
+        s.add(ExecutorJob(run_id=run_id, kind=kind, step_id=step_id, due_at=due_at, done=False))
+
+    # ---- jobs -------------------------------------------------------------------------------
+
+    def release_stale_claims(self, me: str) -> int:
+        """Jobs a killed executor had claimed become claimable again (at-least-once)."""
+        with self.lock, self.db.session() as s:
+            result = s.execute(
+                update(ExecutorJob)
+                .where(ExecutorJob.done.is_(False), ExecutorJob.claimed_by.is_not(None), ExecutorJob.claimed_by != me)
+                .values(claimed_by=None)
+            )
+            return result.rowcount or 0
+
+    def claim_due(self, me: str, limit: int) -> list[ExecutorJob]:
+        """Due jobs, each claimed with a compare-and-set so no two workers take the same one."""
+        claimed = []
+        with self.db.session() as s:
+            due = s.scalars(
+                select(ExecutorJob)
+                .where(ExecutorJob.done.is_(False), ExecutorJob.claimed_by.is_(None), ExecutorJob.due_at <= utcnow())
+                .order_by(ExecutorJob.due_at, ExecutorJob.id)
+                .limit(limit)
+            ).all()
+            for job in due:
+                result = s.execute(
+                    update(ExecutorJob)
+                    .where(ExecutorJob.id == job.id, ExecutorJob.claimed_by.is_(None), ExecutorJob.done.is_(False))
+                    .values(claimed_by=me)
+                )
+                if result.rowcount == 1:
+                    claimed.append(job)
+        return claimed
+
+    def next_due(self) -> Any:
+        with self.db.session() as s:
+            return s.scalar(select(func.min(ExecutorJob.due_at)).where(ExecutorJob.done.is_(False), ExecutorJob.claimed_by.is_(None)))
+
+    def _job_done(self, s: Session, job_id: int) -> None:
+        s.execute(update(ExecutorJob).where(ExecutorJob.id == job_id).values(done=True))
+
+    def _job_retry_at(self, s: Session, job_id: int, due_at: Any) -> None:
+        s.execute(update(ExecutorJob).where(ExecutorJob.id == job_id).values(claimed_by=None, due_at=due_at))
+
+    def handle_timer(self, job: ExecutorJob) -> None:
+        """A `wake` (sleep over) or `timeout` (wait/invoke gave up) job."""
+        with self.lock, self.db.session() as s:
+            self._job_done(s, job.id)
+            run = s.get(ExecutorRun, job.run_id)
+            step = self._step(s, job.run_id, job.step_id or "")
+            if run is None or run.status in TERMINAL or step is None:
+                return
+            if job.kind == "wake" and step.status == "Sleeping":
+                self._resolve_step(s, run, step.step_id, data=None)
+            elif job.kind == "timeout" and step.status == "Waiting":
+                s.execute(delete(ExecutorWaiter).where(ExecutorWaiter.run_id == run.id, ExecutorWaiter.step_id == step.step_id))
+                self._resolve_step(s, run, step.step_id, data=None)
+            elif job.kind == "timeout" and step.status == "Invoking":
+                self._resolve_step(s, run, step.step_id, error={"name": "InngestInvokeTimeoutError", "message": "invoked function timed out"})
+        self.wakeup.set()
+
+    # ---- calling the function ---------------------------------------------------------------
+
+    def prepare_call(self, job: ExecutorJob) -> CallPlan | None:
+        """Admission (throttle, concurrency) and the request body; None when nothing to call now."""
+        with self.lock, self.db.session() as s:
+            run = s.get(ExecutorRun, job.run_id)
+            if run is None or run.status in TERMINAL:
+                self._job_done(s, job.id)
+                return None
+            fn = s.get(ExecutorFunction, run.function_id)
+            if fn is None:
+                self._job_done(s, job.id)
+                self._finish(s, run, "Failed", error={"name": "FunctionNotFound", "message": f"function {run.function_id} is not registered"})
+                return None
+            now = utcnow()
+            throttle = fn.config.get("throttle")
+            if run.started_at is None and throttle:
+                period = (timing.parse_duration(throttle.get("period")) or 60) * self.time_scale
+                window_start = now - timedelta(seconds=period)
+                started = s.scalars(
+                    select(ExecutorRun.started_at)
+                    .where(
+                        ExecutorRun.function_id == fn.id,
+                        ExecutorRun.throttle_key == run.throttle_key,
+                        ExecutorRun.started_at.is_not(None),
+                        ExecutorRun.started_at > window_start,
+                    )
+                    .order_by(ExecutorRun.started_at)
+                ).all()
+                limit = int(throttle.get("limit") or 1)
+                if len(started) >= limit:
+                    self._job_retry_at(s, job.id, started[len(started) - limit] + timedelta(seconds=period))
+                    return None
+            slot = None
+            concurrency = (fn.config.get("concurrency") or [None])[0]
+            if concurrency and concurrency.get("limit"):
+                slot = (fn.id, run.concurrency_key or "")
+                if self._inflight.get(slot, 0) >= int(concurrency["limit"]):
+                    self._job_retry_at(s, job.id, now + timedelta(milliseconds=50))
+                    return None
+                self._inflight[slot] = self._inflight.get(slot, 0) + 1
+            if run.started_at is None:
+                run.started_at = now
+            run.status = "Running"
+            steps = s.scalars(select(ExecutorStep).where(ExecutorStep.run_id == run.id).order_by(ExecutorStep.updated_at, ExecutorStep.id)).all()
+            memo: dict[str, Any] = {}
+            stack: list[str] = []
+            attempt = run.attempt
+            for step in steps:
+                if step.status == "Completed":
+                    memo[step.step_id] = {"data": step.output}
+                    stack.append(step.step_id)
+                elif step.status == "Failed":
+                    memo[step.step_id] = {"error": _error_memo(step.error)}
+                    stack.append(step.step_id)
+                if job.step_id and step.step_id == job.step_id:
+                    attempt = step.attempt
+            body = {
+                "event": run.event,
+                "events": [run.event],
+                "steps": memo,
+                "ctx": {
+                    "run_id": run.id,
+                    "attempt": attempt,
+                    "max_attempts": self._max_attempts(fn),
+                    "disable_immediate_execution": bool(run.disable_immediate),
+                    "use_api": False,
+                    "stack": {"stack": stack, "current": len(stack)},
+                },
+                "use_api": False,
+                "version": 1,
+            }
+            return CallPlan(job.id, run.id, fn.id, fn.url, body, job.step_id, slot)
+
+    @staticmethod
+    def _max_attempts(fn: ExecutorFunction) -> int:
+        retries = ((((fn.config.get("steps") or {}).get("step") or {}).get("retries")) or {}).get("attempts")
+        return (DEFAULT_RETRIES if retries is None else int(retries)) + 1
+
+    def apply(self, plan: CallPlan, outcome: Outcome) -> None:
+        """Turn the function's answer into steps, jobs and run status."""
+        with self.lock, self.db.session() as s:
+            if plan.slot is not None:
+                self._inflight[plan.slot] = max(0, self._inflight.get(plan.slot, 1) - 1)
+            self._job_done(s, plan.job_id)
+            run = s.get(ExecutorRun, plan.run_id)
+            fn = s.get(ExecutorFunction, plan.function_id)
+            if run is None or fn is None or run.status in TERMINAL:
+                return
+            no_retry = outcome.headers.get("x-inngest-no-retry", "").lower() == "true"
+            retry_after = timing.retry_after_seconds(outcome.headers.get("retry-after"))
+            if outcome.status == 206 and isinstance(outcome.body, list):
+                self._apply_ops(s, run, fn, plan, outcome.body, no_retry, retry_after)
+            elif outcome.status == 200:
+                self._finish(s, run, "Completed", output=outcome.body)
+            else:
+                error = outcome.body if isinstance(outcome.body, dict) else {"name": "Error", "message": outcome.error or f"HTTP {outcome.status}: {str(outcome.body)[:500]}"}
+                if outcome.status is None or outcome.status >= 400:
+                    error.setdefault("status", outcome.status)
+                if not no_retry and run.attempt + 1 < self._max_attempts(fn):
+                    run.attempt += 1
+                    delay = retry_after if retry_after is not None else timing.backoff_seconds(run.attempt - 1)
+                    self._schedule(s, run.id, "call", plan.step_id, timing.later(delay, self.time_scale))
+                    run.error = error
+                else:
+                    self._finish(s, run, "Failed", error=error)
+        self.wakeup.set()
+
+    def _apply_ops(
+        self, s: Session, run: ExecutorRun, fn: ExecutorFunction, plan: CallPlan, ops: list[Any],
+        no_retry: bool, retry_after: float | None,
+    ) -> None:
+        progressed = False
+        if any(isinstance(op, dict) and op.get("op") == "StepPlanned" for op in ops):
+            run.disable_immediate = True
+        for op in ops:
+            if not isinstance(op, dict) or not op.get("id"):
+                continue
+            code, step_id = op.get("op"), str(op["id"])
+            name = op.get("displayName") or op.get("name")
+            step = self._step(s, run.id, step_id)
+            if step is not None and step.status in ("Completed", "Failed"):
+                continue  # a repeated report of a finished step
+            if step is None:
+                step = ExecutorStep(run_id=run.id, step_id=step_id, name=name, op=code, status="Planned", attempt=0)
+                s.add(step)
+            step.op, step.name = code, name
+            if code == "StepRun":
+                step.status, step.output, step.error = "Completed", op.get("data"), None
+                run.attempt, progressed = 0, True
+            elif code == "StepError":
+                step.error = op.get("error")
+                if no_retry or step.attempt + 1 >= self._max_attempts(fn):
+                    step.status, progressed = "Failed", True
+                else:
+                    step.attempt += 1
+                    step.status = "Retrying"
+                    delay = retry_after if retry_after is not None else timing.backoff_seconds(step.attempt - 1)
+                    self._schedule(s, run.id, "call", step_id, timing.later(delay, self.time_scale))
+            elif code == "StepFailed":
+                step.status, step.error, progressed = "Failed", op.get("error"), True
+            elif code == "StepPlanned":
+                if step.status != "Planned" or step.id is None or not self._has_job(s, run.id, step_id):
+                    step.status = "Planned"
+                    s.flush()
+                    self._schedule(s, run.id, "call", step_id, utcnow())
+            elif code == "Sleep":
+                step.status = "Sleeping"
+                until = timing.parse_time(str(op.get("name")))
+                self._schedule(s, run.id, "wake", step_id, timing.later((until - utcnow()).total_seconds(), self.time_scale))
+            elif code == "WaitForEvent":
+                opts = op.get("opts") or {}
+                step.status = "Waiting"
+                s.add(ExecutorWaiter(run_id=run.id, step_id=step_id, event_name=str(op.get("name") or opts.get("event")), expression=opts.get("if")))
+                timeout = timing.parse_duration(opts.get("timeout")) or 0
+                self._schedule(s, run.id, "timeout", step_id, timing.later(timeout, self.time_scale))
+            elif code == "InvokeFunction":
+                self._invoke(s, run, step, op.get("opts") or {})
+            else:
+                step.status, progressed = "Failed", True
+                step.error = {"name": "Unsupported", "message": f"opcode {code} is not supported by the offline executor"}
+        s.flush()
+        if progressed:
+            self._continue(s, run)
+
+    def _invoke(self, s: Session, run: ExecutorRun, step: ExecutorStep, opts: dict[str, Any]) -> None:
+        target = s.get(ExecutorFunction, str(opts.get("function_id")))
+        if target is None:
+            step.status = "Failed"
+            step.error = {"name": "FunctionNotFound", "message": f"function {opts.get('function_id')} is not registered"}
+            s.flush()
+            self._continue(s, run)
+            return
+        step.status = "Invoking"
+        payload = opts.get("payload") or {}
+        event = normalise_event({"name": INVOKED_EVENT, "data": payload.get("data") or {}, "v": payload.get("v")})
+        s.flush()
+        self._start_run(s, target, event, parent=(run.id, step.step_id))
+        timeout = timing.parse_duration(opts.get("timeout"))
+        if timeout:
+            self._schedule(s, run.id, "timeout", step.step_id, timing.later(timeout, self.time_scale))
+
+    def _has_job(self, s: Session, run_id: str, step_id: str) -> bool:
+        return s.scalar(
+            select(func.count()).select_from(ExecutorJob).where(
+                ExecutorJob.run_id == run_id, ExecutorJob.step_id == step_id, ExecutorJob.done.is_(False), ExecutorJob.kind == "call"
+            )
+        ) > 0
+
+    def _step(self, s: Session, run_id: str, step_id: str) -> ExecutorStep | None:
+        return s.scalar(select(ExecutorStep).where(ExecutorStep.run_id == run_id, ExecutorStep.step_id == step_id))
+
+    def _continue(self, s: Session, run: ExecutorRun) -> None:
+        """Call the function again (untargeted) once no parallel step is still pending."""
+        pending = s.scalar(
+            select(func.count()).select_from(ExecutorStep).where(ExecutorStep.run_id == run.id, ExecutorStep.status.in_(PENDING_STEP))
+        )
+        if not pending:
+            self._schedule(s, run.id, "call", None, utcnow())
+
+    def _resolve_step(self, s: Session, run: ExecutorRun, step_id: str, *, data: Any = None, error: Any = None) -> None:
+        step = self._step(s, run.id, step_id)
+        if step is None:
+            return
+        if error is not None:
+            step.status, step.error = "Failed", error
+        else:
+            step.status, step.output = "Completed", data
+        s.execute(
+            update(ExecutorJob)
+            .where(ExecutorJob.run_id == run.id, ExecutorJob.step_id == step_id, ExecutorJob.kind.in_(("wake", "timeout")), ExecutorJob.done.is_(False))
+            .values(done=True)
+        )
+        s.flush()
+        self._continue(s, run)
+
+    def _finish(self, s: Session, run: ExecutorRun, status: str, *, output: Any = None, error: Any = None) -> None:
+        run.status, run.output, run.error, run.ended_at = status, output, error, utcnow()
+        s.execute(delete(ExecutorWaiter).where(ExecutorWaiter.run_id == run.id))
+        s.execute(update(ExecutorJob).where(ExecutorJob.run_id == run.id, ExecutorJob.done.is_(False)).values(done=True))
+        s.flush()
+        if run.parent_run_id and run.parent_step_id:
+            parent = s.get(ExecutorRun, run.parent_run_id)
+            step = self._step(s, run.parent_run_id, run.parent_step_id)
+            if parent is not None and parent.status not in TERMINAL and step is not None and step.status == "Invoking":
+                if status == "Completed":
+                    self._resolve_step(s, parent, step.step_id, data=output)
+                else:
+                    self._resolve_step(s, parent, step.step_id, error=_error_memo(error or {"message": status}))
+        if status == "Failed" and run.event.get("name") != FAILED_EVENT:
+            # Like Inngest, announce the failure so `on_failure` handlers run.
+            failure = normalise_event(
+                {"name": FAILED_EVENT, "data": {"function_id": run.function_id, "run_id": run.id, "error": error, "event": run.event}}
+            )
+            s.add(ExecutorEvent(id=failure["id"], name=FAILED_EVENT, payload=failure, received_at=utcnow()))
+            s.flush()
+            self._dispatch(s, failure)
+
+    def cancel(self, run_id: str) -> bool:
+        with self.lock, self.db.session() as s:
+            run = s.get(ExecutorRun, run_id)
+            if run is None or run.status in TERMINAL:
+                return False
+            self._finish(s, run, "Cancelled", error={"name": "Cancelled", "message": "cancelled by request"})
+            return True
+
+    # ---- reading ------------------------------------------------------------------------------
+
+    def list_runs(self, function_id: str | None = None, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        with self.db.session() as s:
+            query = select(ExecutorRun).order_by(ExecutorRun.created_at.desc(), ExecutorRun.id.desc()).limit(limit)
+            if function_id:
+                ids = self._function_ids(s, function_id)
+                query = query.where(ExecutorRun.function_id.in_(ids))
+            if status:
+                query = query.where(ExecutorRun.status == status)
+            runs = s.scalars(query).all()
+            return [self._run_json(s, run) for run in runs]
+
+    def get_run(self, run_id: str) -> dict[str, Any] | None:
+        with self.db.session() as s:
+            run = s.get(ExecutorRun, run_id)
+            return self._run_json(s, run) if run else None
+
+    @staticmethod
+    def _function_ids(s: Session, function_id: str) -> list[str]:
+        """The full id, plus any registered `<app>-<short id>` for a short one."""
+        ids = [function_id]
+        for fn in s.scalars(select(ExecutorFunction)).all():
+            if fn.id == f"{fn.app_id}-{function_id}":
+                ids.append(fn.id)
+        return ids
+
+    @staticmethod
+    def _run_json(s: Session, run: ExecutorRun) -> dict[str, Any]:
+        steps = s.scalars(select(ExecutorStep).where(ExecutorStep.run_id == run.id).order_by(ExecutorStep.created_at, ExecutorStep.id)).all()
+        status = run.status if run.status != "Queued" else "Running"
+        iso = lambda d: d.isoformat() + "Z" if d else None  # noqa: E731
+        return {
+            "id": run.id,
+            "function_id": run.function_id,
+            "status": status,
+            "output": run.output,
+            "error": run.error,
+            "event": run.event,
+            "attempt": run.attempt,
+            "parent_run_id": run.parent_run_id,
+            "steps": [
+                {
+                    "id": st.step_id,
+                    "name": st.name,
+                    "op": st.op,
+                    "status": st.status,
+                    "output": st.output,
+                    "error": st.error,
+                    "attempt": st.attempt,
+                }
+                for st in steps
+            ],
+            "created_at": iso(run.created_at),
+            "started_at": iso(run.started_at),
+            "ended_at": iso(run.ended_at),
+        }

@@ -1,0 +1,108 @@
+"""The executor's durable state: functions, seen events, runs, steps, due jobs and waiters.
+
+Everything a run needs to resume lives here, so killing the executor loses nothing:
+on start it releases jobs a dead process had claimed and carries on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lib.db.models import Base, Timestamp, utcnow
+
+
+class ExecutorFunction(Base):
+    """A function as the serve endpoint registered it (`POST /fn/register`)."""
+
+    __tablename__ = "executor_functions"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    app_id: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(1000))
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+
+
+class ExecutorEvent(Base):
+    """An accepted event; its id makes a second send within 24 h a no-op."""
+
+    __tablename__ = "executor_events"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, index=True)
+
+
+class ExecutorRun(Base):
+    """One function run. `attempt` counts tries of the next request (reset on progress)."""
+
+    __tablename__ = "executor_runs"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    function_id: Mapped[str] = mapped_column(String(200), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="Queued", index=True)
+    event: Mapped[dict[str, Any]] = mapped_column(JSON)
+    output: Mapped[Any] = mapped_column(JSON, nullable=True)
+    error: Mapped[Any] = mapped_column(JSON, nullable=True)
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    disable_immediate: Mapped[bool] = mapped_column(Boolean, default=False)
+    throttle_key: Mapped[str | None] = mapped_column(String(300))
+    concurrency_key: Mapped[str | None] = mapped_column(String(300))
+    parent_run_id: Mapped[str | None] = mapped_column(String(64))
+    parent_step_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    ended_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class ExecutorStep(Base):
+    """A step of a run: its memo (`output`/`error`) once Completed or Failed."""
+
+    __tablename__ = "executor_steps"
+    __table_args__ = (Index("ix_executor_steps_run_step", "run_id", "step_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(64))
+    step_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(300))
+    op: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    output: Mapped[Any] = mapped_column(JSON, nullable=True)
+    error: Mapped[Any] = mapped_column(JSON, nullable=True)
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+
+
+class ExecutorJob(Base):
+    """Something to do at `due_at`: call the function, wake a sleep, time out a wait or invoke."""
+
+    __tablename__ = "executor_jobs"
+    __table_args__ = (Index("ix_executor_jobs_due", "done", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # call | wake | timeout
+    step_id: Mapped[str | None] = mapped_column(String(64))
+    due_at: Mapped[datetime] = mapped_column(Timestamp)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class ExecutorWaiter(Base):
+    """A run waiting in `step.wait_for_event` for `event_name` matching `expression`."""
+
+    __tablename__ = "executor_waiters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(64), index=True)
+    step_id: Mapped[str] = mapped_column(String(64))
+    event_name: Mapped[str] = mapped_column(String(200), index=True)
+    expression: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)

@@ -1,0 +1,90 @@
+"""The executor's HTTP face: the Event API, registration, and the runs JSON and page.
+
+`POST /e/<key>` (the SDK's `send`), `POST /fn/register` (the serve endpoint's PUT),
+`GET /v1/runs[?function_id=&status=]`, `GET /v1/runs/<id>`, `POST /v1/runs/<id>/cancel`,
+`GET /v1/functions`, `GET /runs` (HTML), `GET /health`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, Response, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from lib.web import create_app, json_error
+
+if TYPE_CHECKING:
+    from lib.executor import Executor
+
+
+def build_app(executor: "Executor") -> Flask:
+    from lib.executor.engine import BadEvent
+    from lib.executor.pages import runs_page
+    from lib.executor.signing import bearer_ok
+
+    app = create_app("lib.executor")
+    engine = executor.engine
+
+    @app.post("/e/<key>")
+    def send_events(key: str) -> ResponseReturnValue:
+        body: Any = request.get_json(silent=True)
+        if body is None:
+            return jsonify({"ids": [], "status": 400, "error": "body must be a JSON event or list of events"}), 400
+        events = body if isinstance(body, list) else [body]
+        try:
+            ids = engine.ingest(events)
+        except BadEvent as exc:
+            return jsonify({"ids": [], "status": 400, "error": str(exc)}), 400
+        return jsonify({"ids": ids, "status": 200})
+
+    @app.post("/fn/register")
+    def register() -> ResponseReturnValue:
+        if executor.signing_key and not bearer_ok(request.headers.get("Authorization"), executor.signing_key, executor.signing_key_fallback):
+            return json_error(401, "bad or missing signing key")
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("functions"), list) or not body.get("url"):
+            return json_error(400, "expected {url, appname, functions: [...]}")
+        try:
+            ids = engine.register(str(body.get("appname") or ""), str(body["url"]), body["functions"])
+        except BadEvent as exc:
+            return json_error(400, str(exc))
+        return jsonify({"ok": True, "modified": True, "functions": ids})
+
+    @app.get("/v1/functions")
+    def functions() -> ResponseReturnValue:
+        return jsonify({"data": engine.functions()})
+
+    @app.get("/v1/runs")
+    def runs() -> ResponseReturnValue:
+        return jsonify({"data": engine.list_runs(request.args.get("function_id"), request.args.get("status"))})
+
+    @app.get("/v1/runs/<run_id>")
+    def run(run_id: str) -> ResponseReturnValue:
+        found = engine.get_run(run_id)
+        if found is None:
+            return json_error(404, f"no run {run_id}")
+        return jsonify({"data": found})
+
+    @app.post("/v1/runs/<run_id>/cancel")
+    def cancel(run_id: str) -> ResponseReturnValue:
+        if executor.signing_key and not bearer_ok(request.headers.get("Authorization"), executor.signing_key, executor.signing_key_fallback):
+            return json_error(401, "bad or missing signing key")
+        return jsonify({"cancelled": engine.cancel(run_id)})
+
+    @app.get("/runs")
+    @app.get("/runs/<run_id>")
+    @app.get("/")
+    def page(run_id: str | None = None) -> Response:
+        if run_id:
+            found = engine.get_run(run_id)
+            runs = [found] if found else []
+        else:
+            runs = engine.list_runs(request.args.get("function_id"), request.args.get("status"))
+        return Response(runs_page(runs, engine.functions()), mimetype="text/html")
+
+    @app.get("/health")
+    def health() -> ResponseReturnValue:
+        return jsonify({"ok": True})
+
+    return app
