@@ -108,7 +108,9 @@ class RecordingStep:
 
     def run(self, step_id: str, fn: Any, *args: Any) -> Any:
         self.calls.append(("run", step_id, {}))
-        return fn(*args)
+        output = fn(*args)
+        json.dumps(output)  # Inngest stores step outputs as JSON
+        return output
 
     def wait_for_event(self, step_id: str, **options: Any) -> None:
         self.calls.append(("wait", step_id, options))
