@@ -1,0 +1,86 @@
+"""The Event API (ids, idempotency, bad input), registration through the serve PUT, and triggers."""
+
+from __future__ import annotations
+
+import inngest
+import requests
+
+from tests.executor.conftest import SCALE
+from tests.fakes.inngest_stack import InngestStack
+
+
+def _echo(client: inngest.Inngest, fn_id: str, event: str, expression: str | None = None) -> inngest.Function:
+    @client.create_function(fn_id=fn_id, trigger=inngest.TriggerEvent(event=event, expression=expression))
+    def echo(ctx: inngest.ContextSync) -> dict:
+        return dict(ctx.event.data)
+
+    return echo
+
+
+def test_send_answers_ids_and_an_event_id_starts_one_run(client: inngest.Inngest) -> None:
+    fn = _echo(client, "echo", "test/echo")
+    with InngestStack([fn], time_scale=SCALE) as stack:
+        response = requests.post(f"{stack.executor_url}/e/any-key", json=[{"name": "test/echo", "data": {"n": 1}, "id": "evt-1"}], timeout=10)
+        assert response.json() == {"ids": ["evt-1"], "status": 200}
+        assert stack.send("test/echo", {"n": 2}, id="evt-1") == ["evt-1"]  # duplicate id: accepted, starts nothing
+        [other] = stack.send("test/echo", {"n": 3})
+        assert other and other != "evt-1"
+        runs = stack.wait_for_run("echo", count=2)
+    assert sorted(r["output"]["n"] for r in runs) == [1, 3]
+    assert len(runs) == 2
+
+
+def test_the_projects_client_sends_through_the_sdk(client: inngest.Inngest) -> None:
+    fn = _echo(client, "echo-sdk", "test/sdk")
+    with InngestStack([fn], time_scale=SCALE) as stack:
+        from lib.inngest.client import get_client
+
+        ids = get_client().send_sync(inngest.Event(name="test/sdk", data={"via": "sdk"}, id="sdk-1"))
+        assert ids == ["sdk-1"]
+        [run] = stack.wait_for_run("echo-sdk")
+    assert run["output"] == {"via": "sdk"}
+    assert run["event"]["id"] == "sdk-1"
+
+
+def test_bad_events_are_refused_and_nothing_is_lost(client: inngest.Inngest) -> None:
+    fn = _echo(client, "echo-bad", "test/bad")
+    with InngestStack([fn], time_scale=SCALE) as stack:
+        url = f"{stack.executor_url}/e/key"
+        assert requests.post(url, data="not json", headers={"content-type": "application/json"}, timeout=10).status_code == 400
+        mixed = [{"name": "test/bad", "data": {}}, {"data": {"no": "name"}}]
+        response = requests.post(url, json=mixed, timeout=10)
+        assert response.status_code == 400
+        assert "name" in response.json()["error"]
+        assert stack.runs("echo-bad") == []  # the batch was refused whole
+        stack.send("test/bad", {"ok": True})
+        [run] = stack.wait_for_run("echo-bad")
+    assert run["output"] == {"ok": True}
+
+
+def test_serve_put_registers_functions_with_their_urls(client: inngest.Inngest) -> None:
+    fn = _echo(client, "echo-reg", "test/reg")
+    with InngestStack([fn], time_scale=SCALE, register=False) as stack:
+        assert requests.get(f"{stack.executor_url}/v1/functions", timeout=10).json()["data"] == []
+        stack.register()
+        [registered] = requests.get(f"{stack.executor_url}/v1/functions", timeout=10).json()["data"]
+    assert registered["id"] == "support-workflows-echo-reg"
+    assert registered["url"].startswith(stack.serve_url)
+    assert "fnId=support-workflows-echo-reg" in registered["url"]
+    assert registered["config"]["triggers"] == [{"event": "test/reg"}]
+
+
+def test_register_refuses_a_body_without_functions(sqlite_url: str) -> None:
+    with InngestStack([], register=False) as stack:
+        response = requests.post(f"{stack.executor_url}/fn/register", json={"url": "http://x"}, timeout=10)
+    assert response.status_code == 400
+
+
+def test_trigger_expression_filters_events(client: inngest.Inngest) -> None:
+    fn = _echo(client, "vip-only", "test/order", expression="event.data.tier == 'vip' && event.data.total > 100")
+    with InngestStack([fn], time_scale=SCALE) as stack:
+        stack.send("test/order", {"tier": "vip", "total": 50})
+        stack.send("test/order", {"tier": "basic", "total": 500})
+        stack.send("test/order", {"tier": "vip", "total": 500})
+        [run] = stack.wait_for_run("vip-only")
+        assert len(stack.runs("vip-only")) == 1
+    assert run["output"] == {"tier": "vip", "total": 500}

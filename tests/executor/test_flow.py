@@ -1,0 +1,136 @@
+"""Parallel steps (StepPlanned), sleep, wait_for_event (match and timeout), invoke, cancel-on-event."""
+
+from __future__ import annotations
+
+import datetime
+
+import inngest
+
+from tests.executor.conftest import SCALE
+from tests.fakes.inngest_stack import InngestStack
+
+
+def test_parallel_steps_are_planned_then_run_by_step_id(client: inngest.Inngest) -> None:
+    ran: list[str] = []
+
+    @client.create_function(fn_id="fan-out", trigger=inngest.TriggerEvent(event="test/fan-out"))
+    def fan_out(ctx: inngest.ContextSync) -> dict:
+        results = ctx.group.parallel(
+            tuple((lambda n=n: ctx.step.run(f"part-{n}", lambda: ran.append(f"part-{n}") or n * n)) for n in range(3))
+        )
+        total = ctx.step.run("sum", lambda: ran.append("sum") or sum(results))
+        return {"parts": list(results), "total": total}
+
+    with InngestStack([fan_out], time_scale=SCALE) as stack:
+        stack.send("test/fan-out", {})
+        [run] = stack.wait_for_run("fan-out")
+    assert run["output"] == {"parts": [0, 1, 4], "total": 5}
+    assert sorted(ran) == ["part-0", "part-1", "part-2", "sum"]  # each ran exactly once
+    assert {s["name"]: s["status"] for s in run["steps"]} == {
+        "part-0": "Completed", "part-1": "Completed", "part-2": "Completed", "sum": "Completed"
+    }
+
+
+def test_sleep_wakes_and_continues(client: inngest.Inngest) -> None:
+    @client.create_function(fn_id="sleeper", trigger=inngest.TriggerEvent(event="test/sleep"))
+    def sleeper(ctx: inngest.ContextSync) -> str:
+        ctx.step.sleep("nap", datetime.timedelta(seconds=30))
+        return ctx.step.run("after", lambda: "awake")
+
+    with InngestStack([sleeper], time_scale=SCALE) as stack:
+        stack.send("test/sleep", {})
+        [run] = stack.wait_for_run("sleeper")
+    assert run["output"] == "awake"
+    assert [(s["name"], s["op"], s["status"]) for s in run["steps"]] == [("nap", "Sleep", "Completed"), ("after", "StepRun", "Completed")]
+
+
+def _waiter(client: inngest.Inngest) -> inngest.Function:
+    @client.create_function(fn_id="waiter", trigger=inngest.TriggerEvent(event="test/approval.requested"))
+    def waiter(ctx: inngest.ContextSync) -> dict:
+        decided = ctx.step.wait_for_event(
+            "decision",
+            event="test/approval.decided",
+            if_exp="async.data.actionId == event.data.actionId",
+            timeout=datetime.timedelta(seconds=100),
+        )
+        return {"decision": decided.data["decision"] if decided else None}
+
+    return waiter
+
+
+def test_wait_for_event_matches_only_its_own_event(client: inngest.Inngest) -> None:
+    with InngestStack([_waiter(client)], time_scale=1.0) as stack:
+        stack.send("test/approval.requested", {"actionId": "a1"})
+        stack.wait_for(lambda: any(s["status"] == "Waiting" for r in stack.runs("waiter") for s in r["steps"]))
+        stack.send("test/approval.decided", {"actionId": "other", "decision": "reject"})
+        stack.send("test/approval.decided", {"actionId": "a1", "decision": "approve"})
+        [run] = stack.wait_for_run("waiter")
+    assert run["output"] == {"decision": "approve"}
+    assert run["steps"][0]["output"]["data"] == {"actionId": "a1", "decision": "approve"}
+
+
+def test_wait_for_event_times_out_to_none(client: inngest.Inngest) -> None:
+    with InngestStack([_waiter(client)], time_scale=SCALE) as stack:
+        stack.send("test/approval.requested", {"actionId": "a2"})
+        [run] = stack.wait_for_run("waiter")
+    assert run["output"] == {"decision": None}
+
+
+def _child_and_parent(client: inngest.Inngest) -> tuple[inngest.Function, inngest.Function]:
+    @client.create_function(fn_id="child", trigger=inngest.TriggerEvent(event="test/child"), retries=0)
+    def child(ctx: inngest.ContextSync) -> dict:
+        if ctx.event.data.get("fail"):
+            raise ValueError("child broke")
+        return {"doubled": ctx.event.data["n"] * 2}
+
+    @client.create_function(fn_id="parent", trigger=inngest.TriggerEvent(event="test/parent"))
+    def parent(ctx: inngest.ContextSync) -> dict:
+        try:
+            out = ctx.step.invoke("call-child", function=child, data=dict(ctx.event.data))
+        except inngest.StepError as err:
+            return {"child_error": err.message}
+        return {"child": out}
+
+    return child, parent
+
+
+def test_invoke_resumes_the_parent_with_the_childs_output(client: inngest.Inngest) -> None:
+    child, parent = _child_and_parent(client)
+    with InngestStack([child, parent], time_scale=SCALE) as stack:
+        stack.send("test/parent", {"n": 21})
+        [run] = stack.wait_for_run("parent")
+        [child_run] = stack.wait_for_run("child")
+    assert run["output"] == {"child": {"doubled": 42}}
+    assert child_run["event"]["name"] == "inngest/function.invoked"
+    assert child_run["parent_run_id"] == run["id"]
+
+
+def test_invoke_surfaces_the_childs_failure(client: inngest.Inngest) -> None:
+    child, parent = _child_and_parent(client)
+    with InngestStack([child, parent], time_scale=SCALE) as stack:
+        stack.send("test/parent", {"n": 1, "fail": True})
+        [run] = stack.wait_for_run("parent")
+        stack.wait_for_run("child", status="Failed")
+    assert "child broke" in run["output"]["child_error"]
+
+
+def test_cancel_on_event_stops_only_the_matching_run(client: inngest.Inngest) -> None:
+    @client.create_function(
+        fn_id="auto-send",
+        trigger=inngest.TriggerEvent(event="test/inbound"),
+        cancel=[inngest.Cancel(event="test/outbound", if_exp="async.data.conversationId == event.data.conversationId")],
+    )
+    def auto_send(ctx: inngest.ContextSync) -> str:
+        ctx.step.sleep("delay", datetime.timedelta(seconds=500))
+        return ctx.step.run("send", lambda: "sent")
+
+    with InngestStack([auto_send], time_scale=SCALE) as stack:
+        stack.send("test/inbound", {"conversationId": "c1"})
+        stack.send("test/inbound", {"conversationId": "c2"})
+        stack.wait_for(lambda: sum(1 for r in stack.runs("auto-send") for s in r["steps"] if s["status"] == "Sleeping") == 2)
+        stack.send("test/outbound", {"conversationId": "c1"})
+        [cancelled] = stack.wait_for_run("auto-send", status="Cancelled")
+        [completed] = stack.wait_for_run("auto-send", status="Completed")
+    assert cancelled["event"]["data"]["conversationId"] == "c1"
+    assert completed["event"]["data"]["conversationId"] == "c2"
+    assert completed["output"] == "sent"
