@@ -27,3 +27,32 @@ def test_step_run_memo_and_output(client: inngest.Inngest) -> None:
         ("b", "StepRun", "Completed", 20),
     ]
     assert run["function_id"] == "support-workflows-two-steps"
+
+
+def test_runs_on_each_database(database_url: str) -> None:
+    """The same flow (memo, sleep, retry) with the state in SQLite and in MariaDB."""
+    import datetime
+
+    from lib.inngest.client import make_client
+
+    client = make_client()
+    tries: list[int] = []
+
+    @client.create_function(fn_id="on-db", trigger=inngest.TriggerEvent(event="test/db"), retries=2)
+    def on_db(ctx: inngest.ContextSync) -> list:
+        first = ctx.step.run("first", lambda: [ctx.event.data["v"]])
+        ctx.step.sleep("pause", datetime.timedelta(seconds=5))
+
+        def second() -> list:
+            tries.append(ctx.attempt)
+            if ctx.attempt == 0:
+                raise RuntimeError("once")
+            return first + ["second"]
+
+        return ctx.step.run("second", second)
+
+    with InngestStack([on_db], time_scale=SCALE) as stack:
+        stack.send("test/db", {"v": "é€"}, id="db-1")
+        [run] = stack.wait_for_run("on-db")
+    assert run["output"] == ["é€", "second"]
+    assert tries == [0, 1]

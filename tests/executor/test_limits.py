@@ -1,0 +1,67 @@
+"""Throttle (queued, not dropped, per key) and concurrency limits."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import time
+
+import inngest
+
+from tests.executor.conftest import SCALE
+from tests.fakes.inngest_stack import InngestStack
+
+
+def _parse(ts: str) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(ts.rstrip("Z"))
+
+
+def test_throttle_queues_runs_per_key(client: inngest.Inngest) -> None:
+    @client.create_function(
+        fn_id="throttled",
+        trigger=inngest.TriggerEvent(event="test/throttled"),
+        throttle=inngest.Throttle(key="event.data.conversationId", limit=1, period=datetime.timedelta(seconds=20)),
+    )
+    def throttled(ctx: inngest.ContextSync) -> str:
+        return ctx.event.data["n"]
+
+    period = 20 * SCALE
+    with InngestStack([throttled], time_scale=SCALE) as stack:
+        for n in ("1", "2", "3"):
+            stack.send("test/throttled", {"conversationId": "c1", "n": n})
+        stack.send("test/throttled", {"conversationId": "c2", "n": "other"})
+        runs = stack.wait_for_run("throttled", count=4)
+    assert sorted(r["output"] for r in runs) == ["1", "2", "3", "other"]  # none dropped
+    starts = sorted(_parse(r["started_at"]) for r in runs if r["event"]["data"]["conversationId"] == "c1")
+    gaps = [(b - a).total_seconds() for a, b in zip(starts, starts[1:])]
+    assert all(gap >= period * 0.99 for gap in gaps), gaps  # one start per key per period
+
+
+def test_concurrency_limit_caps_simultaneous_executions(client: inngest.Inngest) -> None:
+    lock = threading.Lock()
+    current = [0]
+    peak = [0]
+
+    @client.create_function(
+        fn_id="one-at-a-time",
+        trigger=inngest.TriggerEvent(event="test/conc"),
+        concurrency=[inngest.Concurrency(limit=1)],
+    )
+    def one_at_a_time(ctx: inngest.ContextSync) -> int:
+        def work() -> int:
+            with lock:
+                current[0] += 1
+                peak[0] = max(peak[0], current[0])
+            time.sleep(0.1)
+            with lock:
+                current[0] -= 1
+            return ctx.event.data["n"]
+
+        return ctx.step.run("work", work)
+
+    with InngestStack([one_at_a_time], time_scale=SCALE) as stack:
+        for n in range(4):
+            stack.send("test/conc", {"n": n})
+        runs = stack.wait_for_run("one-at-a-time", count=4)
+    assert sorted(r["output"] for r in runs) == [0, 1, 2, 3]
+    assert peak[0] == 1

@@ -1,0 +1,38 @@
+"""The runs JSON endpoint and the HTML page."""
+
+from __future__ import annotations
+
+import inngest
+import requests
+
+from tests.executor.conftest import SCALE
+from tests.fakes.inngest_stack import InngestStack
+
+
+def test_runs_json_and_html_show_steps_outputs_and_errors(client: inngest.Inngest) -> None:
+    @client.create_function(fn_id="viewable", trigger=inngest.TriggerEvent(event="test/view"), retries=0)
+    def viewable(ctx: inngest.ContextSync) -> str:
+        greeting = ctx.step.run("greet", lambda: f"hello <{ctx.event.data['who']}>")
+        if ctx.event.data.get("fail"):
+            raise inngest.NonRetriableError("refused <loudly>")
+        return greeting
+
+    with InngestStack([viewable], time_scale=SCALE) as stack:
+        stack.send("test/view", {"who": "ada"})
+        [ok] = stack.wait_for_run("viewable")
+        stack.send("test/view", {"who": "bob", "fail": True})
+        [failed] = stack.wait_for_run("support-workflows-viewable", status="Failed")
+        one = stack.run(ok["id"])
+        html = requests.get(f"{stack.executor_url}/runs", timeout=10)
+        missing = requests.get(f"{stack.executor_url}/v1/runs/nope", timeout=10)
+        only_failed = requests.get(f"{stack.executor_url}/v1/runs", params={"status": "Failed"}, timeout=10).json()["data"]
+    assert set(one) >= {"id", "function_id", "status", "output", "error", "event", "steps", "started_at", "ended_at"}
+    assert one["steps"] == [{"id": one["steps"][0]["id"], "name": "greet", "op": "StepRun", "status": "Completed",
+                             "output": "hello <ada>", "error": None, "attempt": 0}]
+    assert failed["error"]["message"] == "refused <loudly>"
+    assert [r["id"] for r in only_failed] == [failed["id"]]
+    assert missing.status_code == 404
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    assert ok["id"] in html.text and failed["id"] in html.text
+    assert "hello &lt;ada&gt;" in html.text and "refused &lt;loudly&gt;" in html.text  # escaped
+    assert "<ada>" not in html.text
