@@ -127,3 +127,20 @@ def test_retry_after_header_forms() -> None:
     assert retry_after_seconds("2026-01-01T00:00:10.000Z", now) == 10
     assert retry_after_seconds("Thu, 01 Jan 2026 00:01:00 GMT", now) == 60
     assert retry_after_seconds("garbage", now) is None
+
+
+def test_a_failed_run_emits_function_failed_for_on_failure_handlers(client: inngest.Inngest) -> None:
+    seen: list[str] = []
+
+    def on_failure(ctx: inngest.ContextSync) -> None:
+        seen.append(ctx.event.data["error"]["message"])
+
+    @client.create_function(fn_id="fails-loudly", trigger=inngest.TriggerEvent(event="test/loud"), retries=0, on_failure=on_failure)
+    def fails_loudly(ctx: inngest.ContextSync) -> None:
+        raise ValueError("kaput")
+
+    with InngestStack([fails_loudly], time_scale=SCALE) as stack:
+        stack.send("test/loud", {})
+        stack.wait_for_run("fails-loudly", status="Failed")
+        stack.wait_for(lambda: seen)
+    assert seen == ["kaput"]
