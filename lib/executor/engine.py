@@ -269,9 +269,10 @@ class Engine:
                     claimed.append(job)
         return claimed
 
-    def next_due(self) -> Any:
-        with self.db.session() as s:
-            return s.scalar(select(func.min(ExecutorJob.due_at)).where(ExecutorJob.done.is_(False), ExecutorJob.claimed_by.is_(None)))
+    def release(self, job_id: int) -> None:
+        """Give a claimed job back (its handling failed before it finished), due again shortly."""
+        with self.lock, self.db.session() as s:
+            self._job_retry_at(s, job_id, utcnow() + timedelta(seconds=1))
 
     def _job_done(self, s: Session, job_id: int) -> None:
         s.execute(update(ExecutorJob).where(ExecutorJob.id == job_id).values(done=True))
@@ -493,7 +494,15 @@ class Engine:
         pending = s.scalar(
             select(func.count()).select_from(ExecutorStep).where(ExecutorStep.run_id == run.id, ExecutorStep.status.in_(PENDING_STEP))
         )
-        if not pending:
+        if pending:
+            return
+        queued = s.scalar(
+            select(func.count()).select_from(ExecutorJob).where(
+                ExecutorJob.run_id == run.id, ExecutorJob.kind == "call", ExecutorJob.step_id.is_(None),
+                ExecutorJob.done.is_(False), ExecutorJob.claimed_by.is_(None),
+            )
+        )
+        if not queued:  # one untargeted call at a time, or the next step would run twice
             self._schedule(s, run.id, "call", None, utcnow())
 
     def _resolve_step(self, s: Session, run: ExecutorRun, step_id: str, *, data: Any = None, error: Any = None) -> None:

@@ -92,6 +92,10 @@ class Scheduler:
             else:
                 self.engine.handle_timer(job)
         except Exception:
-            logger.exception("executor job %s (%s) failed", job.id, job.kind)
+            logger.exception("executor job %s (%s) failed; releasing it", job.id, job.kind)
+            try:
+                self.engine.release(job.id)
+            except Exception:
+                logger.exception("could not release job %s; it resumes on the next start", job.id)
         finally:
             self._busy.release()

@@ -56,3 +56,20 @@ def test_runs_on_each_database(database_url: str) -> None:
         [run] = stack.wait_for_run("on-db")
     assert run["output"] == ["é€", "second"]
     assert tries == [0, 1]
+
+
+def test_step_send_event_reaches_the_executor_and_triggers_another_function(client: inngest.Inngest) -> None:
+    @client.create_function(fn_id="sender", trigger=inngest.TriggerEvent(event="test/send-start"))
+    def sender(ctx: inngest.ContextSync) -> list:
+        return ctx.step.send_event("emit", inngest.Event(name="test/sent", data={"from": ctx.run_id}))
+
+    @client.create_function(fn_id="receiver", trigger=inngest.TriggerEvent(event="test/sent"))
+    def receiver(ctx: inngest.ContextSync) -> str:
+        return ctx.event.data["from"]
+
+    with InngestStack([sender, receiver], time_scale=SCALE) as stack:
+        stack.send("test/send-start", {})
+        [sent] = stack.wait_for_run("sender")
+        [received] = stack.wait_for_run("receiver")
+    assert received["output"] == sent["id"]
+    assert len(sent["output"]) == 1  # the event id the executor answered
