@@ -353,7 +353,7 @@ class Engine:
                     memo[step.step_id] = {"error": _error_memo(step.error)}
                     stack.append(step.step_id)
                 if job.step_id and step.step_id == job.step_id:
-                    attempt = step.attempt
+                    attempt = max(attempt, step.attempt)  # the step's retries, or the function's
             body = {
                 "event": run.event,
                 "events": [run.event],

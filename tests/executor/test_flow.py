@@ -134,3 +134,27 @@ def test_cancel_on_event_stops_only_the_matching_run(client: inngest.Inngest) ->
     assert cancelled["event"]["data"]["conversationId"] == "c1"
     assert completed["event"]["data"]["conversationId"] == "c2"
     assert completed["output"] == "sent"
+
+
+def test_a_parallel_step_is_retried_by_its_step_id(client: inngest.Inngest) -> None:
+    tries: dict[str, list[int]] = {"steady": [], "shaky": []}
+
+    @client.create_function(fn_id="fan-retry", trigger=inngest.TriggerEvent(event="test/fan-retry"), retries=2)
+    def fan_retry(ctx: inngest.ContextSync) -> list:
+        def steady() -> str:
+            tries["steady"].append(ctx.attempt)
+            return "steady"
+
+        def shaky() -> str:
+            tries["shaky"].append(ctx.attempt)
+            if ctx.attempt == 0:
+                raise RuntimeError("first try fails")
+            return "shaky"
+
+        return list(ctx.group.parallel((lambda: ctx.step.run("steady", steady), lambda: ctx.step.run("shaky", shaky))))
+
+    with InngestStack([fan_retry], time_scale=SCALE) as stack:
+        stack.send("test/fan-retry", {})
+        [run] = stack.wait_for_run("fan-retry")
+    assert run["output"] == ["steady", "shaky"]
+    assert tries == {"steady": [0], "shaky": [0, 1]}
