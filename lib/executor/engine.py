@@ -39,6 +39,7 @@ IDEMPOTENCY_WINDOW = timedelta(hours=24)
 INVOKED_EVENT = "inngest/function.invoked"
 FAILED_EVENT = "inngest/function.failed"
 TERMINAL = ("Completed", "Failed", "Cancelled")
+UNSUPPORTED_OPTIONS = ("batchEvents", "debounce", "rateLimit", "priority", "singleton", "timeouts", "idempotency")
 PENDING_STEP = ("Planned", "Retrying", "Sleeping", "Waiting", "Invoking")
 
 
@@ -83,6 +84,8 @@ def normalise_event(raw: Any) -> dict[str, Any]:
     data = raw.get("data") or {}
     if not isinstance(data, dict):
         raise BadEvent(f"event {name!r}: data must be an object")
+    if len(name) > 200 or len(str(raw.get("id") or "")) > 200:
+        raise BadEvent("event name and id must be at most 200 characters")
     event: dict[str, Any] = {
         "id": str(raw.get("id") or new_id()),
         "name": name,
@@ -118,12 +121,19 @@ class Engine:
     # ---- registration -------------------------------------------------------------------
 
     def register(self, app_id: str, url: str, functions: list[dict[str, Any]]) -> list[str]:
+        """Store (or replace) the functions; options this executor does not implement are logged."""
         ids = []
         with self.lock, self.db.session() as s:
             for config in functions:
+                if not isinstance(config, dict):
+                    raise BadEvent("every function must be a JSON object")
                 fn_id = config.get("id")
                 if not isinstance(fn_id, str) or not fn_id:
                     raise BadEvent("every function needs an id")
+                ignored = [k for k in UNSUPPORTED_OPTIONS if config.get(k)]
+                ignored += ["cron trigger"] if any("cron" in t for t in config.get("triggers") or []) else []
+                if ignored:
+                    logger.warning("function %s: %s not implemented by the offline executor; ignored", fn_id, ", ".join(ignored))
                 step = (config.get("steps") or {}).get("step") or {}
                 fn_url = ((step.get("runtime") or {}).get("url")) or url
                 row = s.get(ExecutorFunction, fn_id)

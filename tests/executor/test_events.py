@@ -84,3 +84,11 @@ def test_trigger_expression_filters_events(client: inngest.Inngest) -> None:
         [run] = stack.wait_for_run("vip-only")
         assert len(stack.runs("vip-only")) == 1
     assert run["output"] == {"tier": "vip", "total": 500}
+
+
+def test_overlong_ids_and_malformed_function_lists_are_refused(sqlite_url: str) -> None:
+    with InngestStack([], register=False) as stack:
+        long_id = requests.post(f"{stack.executor_url}/e/k", json={"name": "x/y", "id": "i" * 201}, timeout=10)
+        bad_fns = requests.post(f"{stack.executor_url}/fn/register", json={"url": "http://x", "functions": ["nope"]}, timeout=10)
+    assert long_id.status_code == 400
+    assert bad_fns.status_code == 400
