@@ -65,3 +65,35 @@ def test_concurrency_limit_caps_simultaneous_executions(client: inngest.Inngest)
         runs = stack.wait_for_run("one-at-a-time", count=4)
     assert sorted(r["output"] for r in runs) == [0, 1, 2, 3]
     assert peak[0] == 1
+
+
+def test_concurrency_limit_applies_per_key(client: inngest.Inngest) -> None:
+    lock = threading.Lock()
+    current: dict[str, int] = {"a": 0, "b": 0}
+    peak: dict[str, int] = {"a": 0, "b": 0}
+
+    @client.create_function(
+        fn_id="per-account",
+        trigger=inngest.TriggerEvent(event="test/per-account"),
+        concurrency=[inngest.Concurrency(limit=1, key="event.data.account")],
+    )
+    def per_account(ctx: inngest.ContextSync) -> str:
+        account = ctx.event.data["account"]
+
+        def work() -> str:
+            with lock:
+                current[account] += 1
+                peak[account] = max(peak[account], current[account])
+            time.sleep(0.05)
+            with lock:
+                current[account] -= 1
+            return account
+
+        return ctx.step.run("work", work)
+
+    with InngestStack([per_account], time_scale=SCALE) as stack:
+        for account in ("a", "b", "a", "b", "a"):
+            stack.send("test/per-account", {"account": account})
+        runs = stack.wait_for_run("per-account", count=5)
+    assert sorted(r["output"] for r in runs) == ["a", "a", "a", "b", "b"]
+    assert peak == {"a": 1, "b": 1}
