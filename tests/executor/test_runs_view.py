@@ -36,3 +36,22 @@ def test_runs_json_and_html_show_steps_outputs_and_errors(client: inngest.Innges
     assert ok["id"] in html.text and failed["id"] in html.text
     assert "hello &lt;ada&gt;" in html.text and "refused &lt;loudly&gt;" in html.text  # escaped
     assert "<ada>" not in html.text
+
+
+def test_cancel_endpoint_cancels_a_sleeping_run(client: inngest.Inngest) -> None:
+    import datetime
+
+    @client.create_function(fn_id="long-nap", trigger=inngest.TriggerEvent(event="test/long-nap"))
+    def long_nap(ctx: inngest.ContextSync) -> str:
+        ctx.step.sleep("nap", datetime.timedelta(days=1))
+        return "woke"
+
+    with InngestStack([long_nap], time_scale=1.0) as stack:
+        stack.send("test/long-nap", {})
+        [run] = stack.wait_for(lambda: [r for r in stack.runs("long-nap") if r["steps"] and r["steps"][0]["status"] == "Sleeping"])
+        first = requests.post(f"{stack.executor_url}/v1/runs/{run['id']}/cancel", timeout=10).json()
+        again = requests.post(f"{stack.executor_url}/v1/runs/{run['id']}/cancel", timeout=10).json()
+        cancelled = stack.run(run["id"])
+    assert first == {"cancelled": True}
+    assert again == {"cancelled": False}
+    assert cancelled["status"] == "Cancelled" and cancelled["ended_at"]

@@ -7,11 +7,13 @@
 
 The executor runs in-process on the current `DATABASE_URL` (set it with the
 `database_url`/`sqlite_url` fixtures). `functions` are served with `inngest.flask.serve`
-at `/api/inngest` (default: `api.inngest.app`, all project functions); `serve_app`
-replaces that with your own WSGI app. The stack sets `INNGEST_DEV` and
-`INNGEST_BASE_URL` to the executor (and `INNGEST_SIGNING_KEY` when given), resets the
-project's client so it is rebuilt with them, registers via the serve endpoint's PUT and
-restores everything on exit. Make functions with `get_client().create_function(...)`
+and the project's client at `/api/inngest` (default: `api.inngest.app`, all project
+functions); `serve_app` replaces that with your own WSGI app, which must serve
+`/api/inngest`. The stack sets `INNGEST_DEV` and `INNGEST_BASE_URL` to the executor,
+resets the project's client so it is rebuilt with them, registers via the serve
+endpoint's PUT and restores everything on exit. With `signing_key` the executor signs
+its requests, `INNGEST_SIGNING_KEY` is set and `INNGEST_DEV=0`, so the serve endpoint
+runs in cloud mode and verifies every request. Make functions with `get_client().create_function(...)`
 or an `inngest.Inngest(app_id=..., is_production=False)` built inside the `with`, or
 pass the client to use for serving as `client=`.
 """
