@@ -39,7 +39,7 @@ IDEMPOTENCY_WINDOW = timedelta(hours=24)
 INVOKED_EVENT = "inngest/function.invoked"
 FAILED_EVENT = "inngest/function.failed"
 TERMINAL = ("Completed", "Failed", "Cancelled")
-UNSUPPORTED_OPTIONS = ("batchEvents", "debounce", "rateLimit", "priority", "singleton", "timeouts", "idempotency")
+UNSUPPORTED_OPTIONS = ("batchEvents", "debounce", "rateLimit", "priority", "singleton", "timeouts")
 PENDING_STEP = ("Planned", "Retrying", "Sleeping", "Waiting", "Invoking")
 
 
@@ -200,8 +200,24 @@ class Engine:
         for fn in functions:
             for trigger in fn.config.get("triggers") or []:
                 if trigger.get("event") == name and self._safe_match(trigger.get("expression"), {"event": event}):
-                    self._start_run(s, fn, event)
+                    key = self._key({"key": fn.config["idempotency"]}, event) if fn.config.get("idempotency") else None
+                    if key is None or not self._ran_with_key(s, fn, key, event):
+                        self._start_run(s, fn, event, idempotency_key=key)
                     break
+
+    @staticmethod
+    def _ran_with_key(s: Session, fn: ExecutorFunction, key: str, event: dict[str, Any]) -> bool:
+        """Function-level `idempotency`: one run per evaluated key per 24 h (unscaled, as Inngest)."""
+        since = utcnow() - IDEMPOTENCY_WINDOW
+        seen = s.scalar(
+            select(ExecutorRun.id).where(
+                ExecutorRun.function_id == fn.id, ExecutorRun.idempotency_key == key, ExecutorRun.created_at > since
+            )
+        )
+        if seen is not None:
+            logger.info("%s: idempotency key %r already ran (run %s); event %s starts nothing", fn.id, key, seen, event.get("id"))
+            return True
+        return False
 
     @staticmethod
     def _safe_match(expression: str | None, scope: dict[str, Any]) -> bool:
@@ -212,7 +228,13 @@ class Engine:
             return False
 
     def _start_run(
-        self, s: Session, fn: ExecutorFunction, event: dict[str, Any], *, parent: tuple[str, str] | None = None
+        self,
+        s: Session,
+        fn: ExecutorFunction,
+        event: dict[str, Any],
+        *,
+        parent: tuple[str, str] | None = None,
+        idempotency_key: str | None = None,
     ) -> ExecutorRun:
         config = fn.config
         throttle = config.get("throttle") or None
@@ -226,6 +248,7 @@ class Engine:
             disable_immediate=False,
             throttle_key=self._key(throttle, event) if throttle else None,
             concurrency_key=self._key(concurrency, event) if concurrency else None,
+            idempotency_key=idempotency_key,
             parent_run_id=parent[0] if parent else None,
             parent_step_id=parent[1] if parent else None,
         )

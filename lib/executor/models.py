@@ -53,6 +53,7 @@ class ExecutorRun(Base):
     disable_immediate: Mapped[bool] = mapped_column(Boolean, default=False)
     throttle_key: Mapped[str | None] = mapped_column(String(300))
     concurrency_key: Mapped[str | None] = mapped_column(String(300))
+    idempotency_key: Mapped[str | None] = mapped_column(String(300))  # function-level `idempotency`, 24 h
     parent_run_id: Mapped[str | None] = mapped_column(String(64))
     parent_step_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)

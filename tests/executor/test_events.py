@@ -92,3 +92,19 @@ def test_overlong_ids_and_malformed_function_lists_are_refused(sqlite_url: str) 
         bad_fns = requests.post(f"{stack.executor_url}/fn/register", json={"url": "http://x", "functions": ["nope"]}, timeout=10)
     assert long_id.status_code == 400
     assert bad_fns.status_code == 400
+
+
+def test_function_idempotency_key_starts_one_run_per_key(client: inngest.Inngest) -> None:
+    @client.create_function(fn_id="once-per-order", trigger=inngest.TriggerEvent(event="test/order"), idempotency="event.data.orderId")
+    def once(ctx: inngest.ContextSync) -> dict:
+        return dict(ctx.event.data)
+
+    with InngestStack([once], time_scale=SCALE) as stack:
+        stack.send("test/order", {"orderId": "o-1", "n": 1})
+        stack.send("test/order", {"orderId": "o-1", "n": 2})  # a different event, same key: no run
+        stack.send("test/order", {"orderId": "o-2", "n": 3})
+        runs = stack.wait_for_run("once-per-order", count=2)
+        stack.send("test/order", {"orderId": "o-2", "n": 4})
+        stack.send("test/bump", {})
+        assert len(stack.runs("once-per-order")) == 2
+    assert sorted(r["output"]["n"] for r in runs) == [1, 3]

@@ -65,6 +65,7 @@ def upgrade() -> None:
     sa.Column('disable_immediate', sa.Boolean(), nullable=False),
     sa.Column('throttle_key', sa.String(length=300), nullable=True),
     sa.Column('concurrency_key', sa.String(length=300), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=300), nullable=True),
     sa.Column('parent_run_id', sa.String(length=64), nullable=True),
     sa.Column('parent_step_id', sa.String(length=64), nullable=True),
     sa.Column('created_at', Timestamp, nullable=False),
