@@ -113,13 +113,78 @@ def create_app(
         auto_send_delay_seconds=auto_send_delay_seconds,
         approval_policy=approval_policy or {},
     )
-    with get_db().session() as session:
-        session.add(row)
-        session.flush()
-        record = AppRecord.model_validate(row)
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        with get_db().session() as session:
+            session.add(row)
+            session.flush()
+            record = AppRecord.model_validate(row)
+    except IntegrityError as exc:
+        raise DuplicateApp(f"an app with slug {slug!r} or Front inbox {front_inbox_id!r} is already registered") from exc
     clear_cache()
     return record
 
 
 def generate_secret() -> str:
     return f"whsec_{secrets.token_urlsafe(32)}"
+
+
+class DuplicateApp(ValueError):
+    """Another app already has this slug or Front inbox."""
+
+
+class RegistryNotMigrated(RuntimeError):
+    """The apps table does not exist yet: the database needs `make migrate`."""
+
+
+def list_apps() -> list[AppRecord]:
+    """Every registered app, by slug."""
+    from sqlalchemy import select
+
+    from lib.db import get_db
+    from lib.db.models import App
+
+    with get_db().session() as session:
+        return [AppRecord.model_validate(row) for row in session.scalars(select(App).order_by(App.slug))]
+
+
+UPDATABLE_FIELDS = frozenset(
+    {"name", "front_inbox_id", "integration_url", "stripe_account", "auto_send", "auto_send_delay_seconds", "approval_policy"}
+)
+
+
+def update_app(slug: str, **changes: Any) -> AppRecord:
+    """Change some of an app's settings; unknown field names are refused rather than ignored."""
+    unknown = set(changes) - UPDATABLE_FIELDS
+    if unknown:
+        raise ValueError(f"cannot update {', '.join(sorted(unknown))}; updatable: {', '.join(sorted(UPDATABLE_FIELDS))}")
+    return _modify(slug, changes)
+
+
+def rotate_secret(slug: str) -> AppRecord:
+    """Give the app a fresh integration secret (the product app must be told the new one)."""
+    return _modify(slug, {"integration_secret": generate_secret()})
+
+
+def _modify(slug: str, changes: dict[str, Any]) -> AppRecord:
+    from sqlalchemy import select
+
+    from lib.db import get_db
+    from lib.db.models import App
+
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        with get_db().session() as session:
+            row = session.scalars(select(App).where(App.slug == slug)).one_or_none()
+            if row is None:
+                raise UnknownApp(f"no app is registered with slug {slug!r}")
+            for field, value in changes.items():
+                setattr(row, field, value)
+            session.flush()
+            record = AppRecord.model_validate(row)
+    except IntegrityError as exc:
+        raise DuplicateApp(f"another app already uses Front inbox {changes.get('front_inbox_id')!r}") from exc
+    clear_cache()
+    return record

@@ -1,0 +1,152 @@
+"""Register and inspect apps from a shell: `python -m lib.apps add|list|show|rotate-secret|set`.
+
+The integration secret is printed only by `add` and `rotate-secret` (once, for
+pasting into the product app's settings); `list` and `show` never print it.
+Errors a person can fix (duplicate slug, missing tables, bad JSON) are one line
+on stderr and exit status 2, not a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Sequence
+
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed as one line, exit status 2."""
+
+
+def _policy(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"--policy must be a JSON object: {exc}") from exc
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("--policy must be a JSON object, e.g. '{\"max_refund_cents\": 5000}'")
+    return value
+
+
+def _delay(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"--auto-send-delay must be whole seconds, got {text!r}") from exc
+    if value < 0:
+        raise argparse.ArgumentTypeError("--auto-send-delay cannot be negative")
+    return value
+
+
+def _url(text: str) -> str:
+    from urllib.parse import urlparse
+
+    parsed = urlparse(text)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise argparse.ArgumentTypeError(f"--integration-url must be an http(s) URL, got {text!r}")
+    return text
+
+
+def _settings(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """The options `add` and `set` share; `set` leaves unset ones untouched (default None)."""
+    parser.add_argument("--name", required=False)
+    parser.add_argument("--inbox", dest="front_inbox_id", help="Front inbox id, e.g. inb_123")
+    parser.add_argument("--integration-url", type=_url, help="where the app's integration endpoint answers")
+    parser.add_argument("--stripe-account", help="Stripe connected account, e.g. acct_123")
+    parser.add_argument("--auto-send", dest="auto_send", action="store_true", default=False if defaults else None)
+    parser.add_argument("--no-auto-send", dest="auto_send", action="store_false")
+    parser.add_argument("--auto-send-delay", dest="auto_send_delay_seconds", type=_delay, default=300 if defaults else None, metavar="SECONDS")
+    parser.add_argument("--policy", dest="approval_policy", type=_policy, metavar="JSON", help="approval policy as a JSON object")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m lib.apps", description="Manage the product apps whose inboxes we answer.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    add = commands.add_parser("add", help="register an app and print its new integration secret")
+    add.add_argument("--slug", required=True)
+    _settings(add, defaults=True)
+
+    commands.add_parser("list", help="list apps (no secrets)")
+    show = commands.add_parser("show", help="one app as JSON (no secret)")
+    show.add_argument("slug")
+    rotate = commands.add_parser("rotate-secret", help="replace an app's integration secret and print the new one")
+    rotate.add_argument("slug")
+    change = commands.add_parser("set", help="change an app's settings")
+    change.add_argument("slug")
+    _settings(change, defaults=False)
+    return parser
+
+
+def _print(record: Any) -> None:
+    print(json.dumps(record.public(), indent=2, sort_keys=True))
+
+
+def run(args: argparse.Namespace) -> int:
+    from lib.apps import registry
+
+    if args.command == "add":
+        if not args.name or not args.front_inbox_id:
+            raise CliError("add needs --name and --inbox")
+        record = registry.create_app(
+            slug=args.slug,
+            name=args.name,
+            front_inbox_id=args.front_inbox_id,
+            integration_url=args.integration_url,
+            stripe_account=args.stripe_account,
+            auto_send=args.auto_send,
+            auto_send_delay_seconds=args.auto_send_delay_seconds,
+            approval_policy=args.approval_policy,
+        )
+        print(f"integration secret (shown once; give it to the app): {record.integration_secret}")
+        _print(record)
+    elif args.command == "list":
+        for record in registry.list_apps():
+            print(json.dumps(record.public(), sort_keys=True))
+    elif args.command == "show":
+        _print(registry.get_app(args.slug))
+    elif args.command == "rotate-secret":
+        record = registry.rotate_secret(args.slug)
+        print(f"new integration secret (shown once; give it to the app): {record.integration_secret}")
+    elif args.command == "set":
+        fields = ("name", "front_inbox_id", "integration_url", "stripe_account", "auto_send", "auto_send_delay_seconds", "approval_policy")
+        changes = {field: getattr(args, field) for field in fields if getattr(args, field) is not None}
+        if not changes:
+            raise CliError("set: nothing to change; pass at least one option (see --help)")
+        _print(registry.update_app(args.slug, **changes))
+    return 0
+
+
+def _check_tables() -> None:
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from lib.config import database_url
+    from lib.db import get_db
+
+    try:
+        ready = inspect(get_db().engine).has_table("apps")
+    except SQLAlchemyError as exc:
+        raise CliError(f"cannot open the database at DATABASE_URL ({type(exc).__name__}: {str(exc).splitlines()[0]})") from exc
+    if not ready:
+        raise CliError(f"the database has no apps table yet; run `make migrate` first (database: {_safe(database_url())})")
+
+
+def _safe(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from lib.apps.registry import DuplicateApp, UnknownApp
+
+    try:
+        _check_tables()
+        return run(args)
+    except (CliError, DuplicateApp, UnknownApp, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
