@@ -72,7 +72,9 @@ class FakeProductApp:
             verify(self.secret, request.headers.get(HEADER), body)
         except SignatureError:
             return None  # the blueprint answers 401
-        payload = request.get_json(silent=True) or {}
+        payload = request.get_json(silent=True)
+        if not isinstance(payload, dict):
+            return None  # the blueprint answers 400
         action = str(payload.get("action", ""))
         with self._lock:
             self.calls.append((action, {k: v for k, v in payload.items() if k != "action"}))
