@@ -1,0 +1,77 @@
+"""Registry lookups, the inbox cache, and the update helpers the CLI uses."""
+
+from __future__ import annotations
+
+import pytest
+
+from lib.apps import registry
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    registry.clear_cache()
+
+
+def test_lookup_by_inbox_and_slug(database_url: str) -> None:
+    created = registry.create_app(slug="acme", name="Acme", front_inbox_id="inb_1", integration_url="https://acme.example/s")
+    found = registry.find_app_by_inbox("inb_1")
+    assert found == created and found.integration_secret.startswith("whsec_")
+    assert "integration_secret" not in found.public()
+    assert registry.get_app("acme").id == created.id
+    assert registry.find_app_by_inbox("inb_other") is None
+    with pytest.raises(registry.UnknownApp):
+        registry.get_app("nope")
+
+
+def test_inbox_cache_serves_hits_and_misses_until_cleared(database_url: str) -> None:
+    from sqlalchemy import update
+
+    from lib.db import get_db
+    from lib.db.models import App
+
+    assert registry.find_app_by_inbox("inb_1") is None
+    registry.create_app(slug="acme", name="Acme", front_inbox_id="inb_1")  # create clears the cache
+    assert registry.find_app_by_inbox("inb_1") is not None
+    with get_db().session() as session:  # a change behind the registry's back
+        session.execute(update(App).values(name="Renamed"))
+    assert registry.find_app_by_inbox("inb_1").name == "Acme"  # type: ignore[union-attr]
+    registry.clear_cache()
+    assert registry.find_app_by_inbox("inb_1").name == "Renamed"  # type: ignore[union-attr]
+
+
+def test_cache_expires(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    registry.create_app(slug="acme", name="Acme", front_inbox_id="inb_1")
+    assert registry.find_app_by_inbox("inb_1") is not None
+    monkeypatch.setattr(registry, "CACHE_TTL_SECONDS", 0.0)
+    from sqlalchemy import delete
+
+    from lib.db import get_db
+    from lib.db.models import App
+
+    with get_db().session() as session:
+        session.execute(delete(App))
+    assert registry.find_app_by_inbox("inb_1") is None
+
+
+def test_update_and_rotate_clear_the_cache(database_url: str) -> None:
+    created = registry.create_app(slug="acme", name="Acme", front_inbox_id="inb_1")
+    assert registry.find_app_by_inbox("inb_1") is not None
+    updated = registry.update_app("acme", auto_send=True, approval_policy={"max_refund_cents": 100})
+    assert registry.find_app_by_inbox("inb_1") == updated and updated.auto_send is True
+    rotated = registry.rotate_secret("acme")
+    assert rotated.integration_secret != created.integration_secret
+    assert registry.find_app_by_inbox("inb_1").integration_secret == rotated.integration_secret  # type: ignore[union-attr]
+    with pytest.raises(ValueError, match="cannot update"):
+        registry.update_app("acme", integration_secret="x")
+    with pytest.raises(registry.UnknownApp):
+        registry.update_app("nope", name="x")
+
+
+def test_duplicates_raise_duplicate_app(database_url: str) -> None:
+    registry.create_app(slug="acme", name="Acme", front_inbox_id="inb_1")
+    registry.create_app(slug="other", name="Other", front_inbox_id="inb_2")
+    with pytest.raises(registry.DuplicateApp):
+        registry.create_app(slug="acme", name="Again", front_inbox_id="inb_3")
+    with pytest.raises(registry.DuplicateApp):
+        registry.update_app("other", front_inbox_id="inb_1")
+    assert [(a.slug, a.front_inbox_id) for a in registry.list_apps()] == [("acme", "inb_1"), ("other", "inb_2")]
