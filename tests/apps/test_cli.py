@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from lib.apps import registry
 from lib.config import ROOT
 
@@ -88,7 +86,6 @@ def test_unmigrated_database_says_make_migrate(tmp_path: Path) -> None:
     assert "make migrate" in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.mariadb
 def test_unreachable_database_is_a_clear_error() -> None:
     result = cli("mysql+pymysql://root@127.0.0.1:1/nothing?connect_timeout=2", "list")
     assert result.returncode == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 from typing import Any, Iterator
 
@@ -29,12 +30,31 @@ def record(url: str | None, secret: str = SECRET) -> AppRecord:
     return AppRecord(id=1, slug="acme", name="Acme", front_inbox_id="inb_1", integration_url=url, integration_secret=secret)
 
 
+class _Current:
+    """One server for the module, answering with whichever fake the running test made."""
+
+    fake: FakeProductApp | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        assert self.fake is not None
+        return self.fake.app(environ, start_response)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[_Current, str]]:
+    current = _Current()
+    with LocalServer(current) as running:
+        yield current, running.url
+
+
 @pytest.fixture
-def product() -> Iterator[tuple[FakeProductApp, str]]:
+def product(server: tuple[_Current, str]) -> Iterator[tuple[FakeProductApp, str]]:
+    current, base = server
     fake = FakeProductApp(SECRET)
     fake.add_user("ada@example.com", name="Ada", user_id="usr_ada", purchases=[{"id": "pi_1", "product": "Pro", "amount": 4900}])
-    with LocalServer(fake.app) as server:
-        yield fake, f"{server.url}/support"
+    current.fake = fake
+    yield fake, f"{base}/support"
+    current.fake = None
     reset_session()
 
 
@@ -137,9 +157,9 @@ def test_timeout_is_unavailable(product: tuple[FakeProductApp, str]) -> None:
 
 
 def test_unreachable_app_is_unavailable() -> None:
-    server = LocalServer(FakeProductApp(SECRET).app)
-    url = f"{server.url}/support"
-    server._server.server_close()  # a port nobody listens on
+    with socket.socket() as sock:  # a port nobody listens on once closed
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/support"
     with pytest.raises(IntegrationUnavailable):
         IntegrationClient(record(url)).lookup_user("ada@example.com")
 
