@@ -33,10 +33,11 @@ RETRY_BACKOFF_SECONDS = (0.2, 0.5)  # two retries: a cold-starting app gets unde
 class IntegrationError(Exception):
     """The app answered with an error (or garbage); `.status` is the HTTP status when there was one."""
 
-    def __init__(self, message: str, *, action: str, status: int | None = None) -> None:
+    def __init__(self, message: str, *, action: str, status: int | None = None, body: Any = None) -> None:
         super().__init__(message)
         self.action = action
         self.status = status
+        self.body = body  # the decoded JSON error body, when the app sent one
 
 
 class IntegrationUnsupported(IntegrationError):
@@ -124,7 +125,8 @@ class IntegrationClient:
         if status >= 500:
             raise IntegrationUnavailable(f"{where} ({detail})", action=action, status=status)
         if status >= 400:
-            raise IntegrationError(f"{where} ({detail})", action=action, status=status)
+            hint = "; is the integration URL right?" if status == 404 and _json(response) is None else ""
+            raise IntegrationError(f"{where} ({detail}){hint}", action=action, status=status, body=_json(response))
         try:
             return response.json()
         except ValueError as exc:
@@ -135,7 +137,9 @@ class IntegrationClient:
         try:
             user = self.call("lookupUser", email=email)
         except IntegrationError as exc:
-            if exc.status == 404 and not isinstance(exc, IntegrationUnsupported):
+            # A JSON 404 is the app saying "no such user"; an HTML one is a wrong URL and must not
+            # quietly make every customer unknown.
+            if exc.status == 404 and isinstance(exc.body, dict):
                 return None
             raise
         if user is None:
@@ -172,6 +176,13 @@ def _expect(value: Any, kind: type, action: str) -> Any:
     if not isinstance(value, kind):
         raise IntegrationError(f"{action}: expected a JSON {kind.__name__}, got {type(value).__name__}", action=action)
     return value
+
+
+def _json(response: "requests.Response") -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def _detail(response: "requests.Response") -> str:

@@ -85,6 +85,13 @@ def test_lookup_of_an_unknown_user_is_none(product: tuple[FakeProductApp, str]) 
     assert IntegrationClient(record(url)).lookup_user("nobody@example.com") is None
 
 
+def test_a_wrong_url_is_not_mistaken_for_an_unknown_user(product: tuple[FakeProductApp, str]) -> None:
+    _, url = product
+    with pytest.raises(IntegrationError) as caught:
+        IntegrationClient(record(url + "/nowhere")).lookup_user("ada@example.com")
+    assert caught.value.status == 404 and "integration URL" in str(caught.value)
+
+
 def test_not_found_on_a_change_is_an_error_with_status(product: tuple[FakeProductApp, str]) -> None:
     _, url = product
     with pytest.raises(IntegrationError) as caught:
