@@ -76,7 +76,7 @@ def integration_blueprint(
         except ValueError:  # builtins without a signature: let the call decide
             pass
         try:
-            result = handler(**payload)
+            result = json.dumps(handler(**payload))
         except NotFound as exc:
             return _error(404, "not_found", action=action, message=str(exc) or None)
         except BadParams as exc:
@@ -84,6 +84,6 @@ def integration_blueprint(
         except Exception:  # noqa: BLE001 - the caller gets JSON 500 and retries; the trace goes to the log
             logger.exception("integration handler for %s failed", action)
             return _error(500, "handler_failed", action=action)
-        return Response(json.dumps(result), status=200, mimetype="application/json")
+        return Response(result, status=200, mimetype="application/json")
 
     return blueprint
