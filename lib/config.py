@@ -62,6 +62,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("OPENAI_MAX_RETRIES", "2", "retries the OpenAI SDK makes on connection errors, 408/409/429 and 5xx before the agent gives up"),
     Variable("STRIPE_SECRET_KEY", None, "Stripe secret key for refunds"),
     Variable("STRIPE_API_BASE", None, "Stripe API origin override (tests point it at a fake)"),
+    Variable("STRIPE_MAX_NETWORK_RETRIES", "2", "retries the Stripe SDK makes on network errors, 409 and 5xx, resending the same idempotency key"),
     Variable("SLACK_BOT_TOKEN", None, "Slack bot token for approval messages (or use SLACK_WEBHOOK_URL)"),
     Variable("SLACK_CHANNEL", None, "Slack channel for approval messages with the bot token"),
     Variable("SLACK_WEBHOOK_URL", None, "Slack incoming webhook for approval messages"),

@@ -1,8 +1,30 @@
 from api.inngest import app
+from lib.workflows import all_functions
+
+EXPECTED = {
+    "handle-inbound-message",
+    "request-approval",
+    "notify-rejection",
+    "execute-approved-action",
+    "process-refund",
+    "record-human-reply",
+}
 
 
-def test_serve_endpoint_answers_inspection(monkeypatch) -> None:
+def test_serve_endpoint_answers_inspection() -> None:
     res = app.test_client().get("/api/inngest")
     assert res.status_code == 200
     body = res.json
-    assert body["mode"] == "dev" and "function_count" in body
+    assert body["mode"] == "dev"
+    assert body["function_count"] == len(all_functions()) == len(EXPECTED)
+
+
+def test_every_workflow_is_served_once_with_its_trigger() -> None:
+    configs = [fn.get_config("http://localhost:3000/api/inngest").main for fn in all_functions()]
+    ids = [c.id.removeprefix("support-workflows-") for c in configs]
+    assert sorted(ids) == sorted(EXPECTED)
+    triggers = {c.id.removeprefix("support-workflows-"): [t.event for t in c.triggers] for c in configs}
+    assert triggers["handle-inbound-message"] == ["front/inbound_received"]
+    assert triggers["request-approval"] == ["support/approval.requested"]
+    assert triggers["execute-approved-action"] == ["action/approved"]
+    assert triggers["record-human-reply"] == ["front/outbound_sent"]

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from lib.apps.registry import AppRecord
 
-ACTIONS = ("lookupUser", "getPurchases", "revokeAccess", "transferPurchase", "generateMagicLink")
+ACTIONS = ("lookupUser", "getPurchases", "revokeAccess", "transferPurchase", "changeEmail", "generateMagicLink")
 READ_ACTIONS = frozenset({"lookupUser", "getPurchases"})
 RETRY_STATUSES = frozenset({502, 503, 504})
 RETRY_BACKOFF_SECONDS = (0.2, 0.5)  # two retries: a cold-starting app gets under a second to wake
@@ -163,6 +163,10 @@ class IntegrationClient:
     def transfer_purchase(self, purchase_id: str, from_email: str, to_email: str) -> dict[str, Any]:
         result = self.call("transferPurchase", purchaseId=purchase_id, fromEmail=from_email, toEmail=to_email)
         return _expect(result, dict, "transferPurchase")
+
+    def change_email(self, from_email: str, to_email: str) -> dict[str, Any]:
+        """Move the account from one address to another (optional: apps answer 501 and a teammate does it)."""
+        return _expect(self.call("changeEmail", fromEmail=from_email, toEmail=to_email), dict, "changeEmail")
 
     def generate_magic_link(self, email: str) -> dict[str, Any]:
         """`{"url": ...}`: a one-time login link the draft can offer the customer."""

@@ -73,14 +73,27 @@ def get_app(slug: str) -> AppRecord:
     return record
 
 
-def _load(*, inbox_id: str | None = None, slug: str | None = None) -> AppRecord | None:
+def get_app_by_id(app_id: int) -> AppRecord:
+    """The app with this database id (what stored actions refer to); `UnknownApp` if it was deleted."""
+    record = _load(id=app_id)
+    if record is None:
+        raise UnknownApp(f"no app is registered with id {app_id}")
+    return record
+
+
+def _load(*, inbox_id: str | None = None, slug: str | None = None, id: int | None = None) -> AppRecord | None:
     from sqlalchemy import select
 
     from lib.db import get_db
     from lib.db.models import App
 
     query = select(App)
-    query = query.where(App.front_inbox_id == inbox_id) if inbox_id is not None else query.where(App.slug == slug)
+    if id is not None:
+        query = query.where(App.id == id)
+    elif inbox_id is not None:
+        query = query.where(App.front_inbox_id == inbox_id)
+    else:
+        query = query.where(App.slug == slug)
     with get_db().session() as session:
         row = session.scalars(query).one_or_none()
         return AppRecord.model_validate(row) if row else None

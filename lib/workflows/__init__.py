@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
+
+# Modules holding functions, in the order a reader meets them in the flow.
+WORKFLOW_MODULES = (
+    "lib.workflows.inbound",  # handle-inbound-message
+    "lib.workflows.approvals",  # request-approval, notify-rejection
+    "lib.workflows.actions",  # execute-approved-action, process-refund
+    "lib.workflows.replies",  # record-human-reply
+)
 
 
 def all_functions() -> list[Any]:
     """Every function this app registers with Inngest (imported here, not at package import)."""
-    return []
+    functions: list[Any] = []
+    for name in WORKFLOW_MODULES:
+        module = importlib.import_module(name)
+        functions.extend(module.FUNCTIONS)
+    return functions

@@ -27,6 +27,7 @@ from lib.inngest.events import (
     InboundReceived,
 )
 from lib.workflows import steps
+from lib.workflows.actions import perform_action
 from lib.workflows.context import gather_context
 
 THROTTLE = inngest.Throttle(key="event.data.conversationId", limit=1, period=timedelta(seconds=10))
@@ -52,16 +53,20 @@ def handle_inbound_message(ctx: inngest.ContextSync) -> dict[str, Any]:
         return {"processed": False, "action": None, "needsHuman": True}
 
     action = _handle_action(ctx, inbound, context, decision)
+    app = context["app"]
+    if action and action.get("status") == "failed":
+        app = {**app, "auto_send": False}  # the reply may promise what did not happen: a human reviews it
 
     draft = None
     if decision.get("draft_response"):
-        draft = ctx.step.run("create-draft", steps.create_draft, inbound.conversation_id, ctx.run_id, decision["draft_response"], context["app"])
+        body = steps.with_action_result(decision["draft_response"], action)
+        draft = ctx.step.run("create-draft", steps.create_draft, inbound.conversation_id, ctx.run_id, body, app)
     else:
         ctx.step.run("hand-to-human", steps.hand_to_human, inbound.conversation_id, "the agent wrote no reply")
 
     sent = None
     if draft and draft.get("sendAfter"):
-        ctx.step.sleep("wait-for-send", timedelta(seconds=int(context["app"].get("auto_send_delay_seconds") or 300)))
+        ctx.step.sleep("wait-for-send", timedelta(seconds=int(app.get("auto_send_delay_seconds") or 300)))
         sent = ctx.step.run("auto-send", steps.auto_send, draft)
 
     return {
@@ -93,7 +98,9 @@ def _handle_action(
         ctx.step.send_event("request-approval", APPROVAL_REQUESTED.build(request, id=f"approval-requested-{stored['id']}"))
         return {"id": stored["id"], "type": stored["type"], "status": "pending_approval"}
 
-    from lib.workflows.actions import perform_action
+    finished = perform_action(ctx, stored["id"])
+    return {"id": stored["id"], "type": stored["type"], "status": finished.get("status"),
+            "result": finished.get("result"), "error": finished.get("error")}
 
-    result = perform_action(ctx, stored["id"])
-    return {"id": stored["id"], "type": stored["type"], "status": result.get("status"), "result": result}
+
+FUNCTIONS = [handle_inbound_message]

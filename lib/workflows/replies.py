@@ -36,3 +36,6 @@ def record_human_reply(ctx: inngest.ContextSync) -> dict[str, Any]:
         return {"supersededDrafts": superseded}
 
     return ctx.step.run("supersede-drafts", supersede)
+
+
+FUNCTIONS = [record_human_reply]

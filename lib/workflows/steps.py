@@ -69,6 +69,14 @@ def store_action(inbound: InboundReceived, context: dict[str, Any], decision: di
     return record.model_dump(mode="json", include={"id", "type", "parameters", "status", "requires_approval", "customer_email"})
 
 
+def with_action_result(body: str, action: dict[str, Any] | None) -> str:
+    """The reply, with what an action done in this run produced for the customer (a sign-in link)."""
+    if not action or action.get("type") != "magic_link" or action.get("status") != "completed":
+        return body
+    url = (action.get("result") or {}).get("url")
+    return f"{body}\n\nYour sign-in link: {url}" if isinstance(url, str) else body
+
+
 def create_draft(conversation_id: str, run_id: str, body: str, app: dict[str, Any]) -> dict[str, Any]:
     """Put the reply into Front as a draft, once per run; auto-send apps get a send time."""
     existing = conversations.find_run_draft(conversation_id, run_id)

@@ -7,6 +7,7 @@
     product.calls      # [(action, params), ...] in arrival order (signed requests only)
     product.revoked    # {purchase_id, ...}
     product.transfers  # [{"purchaseId", "fromEmail", "toEmail"}, ...]
+    product.email_changes  # [{"fromEmail", "toEmail"}, ...]
     product.delay = 0.2                   # seconds every call waits before answering
     product.fail_next("lookupUser", 503)  # the next lookupUser answers 503 (queue several)
     product.unsupported.add("transferPurchase")  # answers 501
@@ -21,7 +22,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify
 
-from lib.apps.receiver import NotFound, integration_blueprint
+from lib.apps.receiver import BadParams, NotFound, integration_blueprint
 
 URL_PREFIX = "/support"
 
@@ -35,6 +36,7 @@ class FakeProductApp:
         self.revoked: set[str] = set()
         self.transfers: list[dict[str, Any]] = []
         self.magic_links: list[str] = []
+        self.email_changes: list[dict[str, Any]] = []
         self.delay = 0.0
         self.unsupported: set[str] = set()
         self._failures: dict[str, deque[int]] = defaultdict(deque)
@@ -92,6 +94,7 @@ class FakeProductApp:
             "getPurchases": self._get_purchases,
             "revokeAccess": self._revoke_access,
             "transferPurchase": self._transfer_purchase,
+            "changeEmail": self._change_email,
             "generateMagicLink": self._generate_magic_link,
         }
 
@@ -125,6 +128,17 @@ class FakeProductApp:
         transfer = {"purchaseId": purchaseId, "fromEmail": fromEmail, "toEmail": toEmail}
         self.transfers.append(transfer)
         return {**transfer, "transferred": True}
+
+    def _change_email(self, fromEmail: str, toEmail: str) -> dict[str, Any]:  # noqa: N803
+        user = self._user(fromEmail)
+        if toEmail.lower() in self.users:
+            raise BadParams(f"{toEmail} already has an account")
+        with self._lock:
+            del self.users[fromEmail.lower()]
+            user["email"] = toEmail
+            self.users[toEmail.lower()] = user
+            self.email_changes.append({"fromEmail": fromEmail, "toEmail": toEmail})
+        return {"fromEmail": fromEmail, "toEmail": toEmail, "changed": True}
 
     def _generate_magic_link(self, email: str) -> dict[str, str]:
         self._user(email)

@@ -1,0 +1,218 @@
+"""Bodies of the steps that carry out a stored action: plain functions taking and returning JSON.
+
+An action executes once. `claim` moves it to `executing` by compare-and-set and
+remembers the claiming run, so a duplicate `action/approved` (or an event for an
+action nobody approved) finds nothing to claim, while a retry of the claiming
+step itself recognises its own run and goes on. `finish` closes it the same
+way. Outcomes a retry cannot change (the app does not support the action, the
+parameters are wrong) are returned as `{"ok": False, ...}` instead of raised, so
+the step is memoized and the run records them; only "try later" errors raise.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from lib import audit
+from lib.actions import store
+from lib.actions.kinds import ActionType
+
+logger = logging.getLogger("support.actions")
+
+ACTOR = "workflow"
+
+# What each integration-backed kind calls on the app, and the parameters it needs.
+REQUIRED = {
+    ActionType.LICENSE_TRANSFER: ("purchaseId", "fromEmail", "toEmail"),
+    ActionType.EMAIL_CHANGE: ("fromEmail", "toEmail"),
+    ActionType.MAGIC_LINK: ("email",),
+}
+
+
+def _action_json(record: store.ActionRecord) -> dict[str, Any]:
+    return record.model_dump(mode="json", include={"id", "type", "parameters", "status", "app_id", "conversation_id", "customer_email"})
+
+
+def claim(action_id: str, run_id: str) -> dict[str, Any]:
+    """Take the action for this run: approved ones, or proposed ones that need no approval."""
+    record = store.get_action(action_id)
+    if record is None:
+        return {"claimed": False, "reason": f"no action {action_id!r} is stored"}
+    claimable = [store.APPROVED] if record.requires_approval else [store.PROPOSED, store.APPROVED]
+    if store.transition(action_id, from_=claimable, to=store.EXECUTING, execution_run_id=run_id):
+        audit.record(ACTOR, "action.executing", action_id=action_id, conversation_id=record.conversation_id, run_id=run_id)
+    else:
+        current = store.get_action(action_id)
+        assert current is not None
+        if not (current.status == store.EXECUTING and _claimed_by(action_id) == run_id):
+            logger.info("action %s is %s; run %s leaves it alone", action_id, current.status, run_id)
+            return {"claimed": False, "reason": f"the action is {current.status}", "status": current.status}
+    claimed = store.get_action(action_id)
+    assert claimed is not None
+    return {"claimed": True, "action": _action_json(claimed)}
+
+
+def _claimed_by(action_id: str) -> str | None:
+    from lib.db import get_db
+    from lib.db.models import Action
+
+    with get_db().session() as session:
+        row = session.get(Action, action_id)
+        return row.execution_run_id if row else None
+
+
+def finish(action_id: str, run_id: str, outcome: dict[str, Any]) -> dict[str, Any]:
+    """Record the outcome (`{"ok", "result"|"error"}`) once; a repeat returns what was recorded."""
+    from lib.db.models import utcnow
+
+    ok = bool(outcome.get("ok"))
+    status = store.COMPLETED if ok else store.FAILED
+    # A failure keeps whatever the action already holds (a refund made before a later step failed).
+    fields: dict[str, Any] = {"result": outcome.get("result"), "executed_at": utcnow()} if ok else {}
+    fields["error"] = None if ok else str(outcome.get("error") or "failed")[:5000]
+    if store.transition(action_id, from_=[store.EXECUTING], to=status, **fields):
+        record = store.get_action(action_id)
+        assert record is not None
+        audit.record(ACTOR, f"action.{status}", action_id=action_id, conversation_id=record.conversation_id,
+                     run_id=run_id, error=fields["error"])
+    record = store.get_action(action_id)
+    assert record is not None
+    return {"id": record.id, "type": record.type, "status": record.status, "result": record.result, "error": record.error}
+
+
+def failure(error: str, *, manual: bool = False) -> dict[str, Any]:
+    return {"ok": False, "error": error, "manual": manual}
+
+
+def run_integration_action(action: dict[str, Any]) -> dict[str, Any]:
+    """A transfer, email change or magic link through the app's integration."""
+    from lib.apps.integration import IntegrationClient, IntegrationError, IntegrationUnavailable, IntegrationUnsupported
+    from lib.apps.registry import UnknownApp, get_app_by_id
+
+    kind = ActionType(action["type"])
+    params = action.get("parameters") or {}
+    if kind not in REQUIRED:
+        return failure(f"{kind} is not carried out through the app integration")
+    missing = [name for name in REQUIRED[kind] if not params.get(name)]
+    if missing:
+        return failure(f"{kind} is missing {', '.join(missing)}")
+    if action.get("app_id") is None:
+        return failure("the action names no registered app; a teammate must do it by hand", manual=True)
+    try:
+        client = IntegrationClient(get_app_by_id(int(action["app_id"])))
+        if kind == ActionType.LICENSE_TRANSFER:
+            result = client.transfer_purchase(params["purchaseId"], params["fromEmail"], params["toEmail"])
+        elif kind == ActionType.EMAIL_CHANGE:
+            result = client.change_email(params["fromEmail"], params["toEmail"])
+        else:
+            result = client.generate_magic_link(params["email"])
+    except IntegrationUnavailable:
+        raise  # the app is down or slow: the step retries
+    except IntegrationUnsupported as exc:
+        return failure(f"the app cannot do this itself ({exc}); a teammate must do it by hand", manual=True)
+    except (IntegrationError, UnknownApp) as exc:
+        return failure(str(exc))
+    return {"ok": True, "result": result}
+
+
+# --- refunds (the steps of `process-refund`) -------------------------------------------------------
+
+
+def stripe_refund(action_id: str, purchase_id: str, reason: str) -> dict[str, Any]:
+    """Refund at Stripe (idempotent per action) and store the refund on the action at once."""
+    from lib.apps.registry import get_app_by_id
+    from lib.payments.refunds import RefundRefused, create_refund
+
+    record = store.get_action(action_id)
+    if record is None:
+        return {"refunded": False, "error": f"no action {action_id!r} is stored", "code": "unknown_action"}
+    params = record.parameters or {}
+    app = get_app_by_id(record.app_id) if record.app_id is not None else None
+    try:
+        refund = create_refund(
+            action_id=action_id,
+            purchase_id=purchase_id,
+            amount=params.get("amount"),
+            reason=reason,
+            stripe_account=app.stripe_account if app else None,
+            parameters=params,
+        )
+    except RefundRefused as exc:
+        audit.record("stripe", "refund.refused", action_id=action_id, conversation_id=record.conversation_id, code=exc.code, error=str(exc))
+        return {"refunded": False, "error": str(exc), "code": exc.code}
+    _remember_refund(action_id, refund)
+    return {"refunded": True, "refund": refund}
+
+
+def _remember_refund(action_id: str, refund: dict[str, Any]) -> None:
+    """Keep the refund on the action (and in the audit log once), before anything else can fail."""
+    from sqlalchemy import update
+
+    from lib.db import get_db
+    from lib.db.models import Action
+
+    with get_db().session() as session:
+        row = session.get(Action, action_id)
+        assert row is not None
+        if (row.result or {}).get("refund", {}).get("id") == refund["id"]:
+            return  # a re-run of the step: Stripe replayed the refund we already stored
+        session.execute(update(Action).where(Action.id == action_id).values(result={**(row.result or {}), "refund": refund}))
+        audit.record("stripe", "refund.created", action_id=action_id, conversation_id=row.conversation_id, session=session,
+                     refund_id=refund["id"], amount=refund.get("amount"), currency=refund.get("currency"))
+
+
+def revoke_access(action_id: str, purchase_id: str, reason: str) -> dict[str, Any]:
+    """Tell the app to revoke what was refunded; unsupported or refused is recorded, not retried."""
+    from lib.apps.integration import IntegrationClient, IntegrationError, IntegrationUnavailable, IntegrationUnsupported
+    from lib.apps.registry import get_app_by_id
+
+    record = store.get_action(action_id)
+    if record is None or record.app_id is None:
+        return {"revoked": False, "reason": "the action names no registered app"}
+    try:
+        answer = IntegrationClient(get_app_by_id(record.app_id)).revoke_access(purchase_id, reason=reason)
+    except IntegrationUnavailable:
+        raise
+    except IntegrationUnsupported:
+        return {"revoked": False, "reason": "the app does not support revokeAccess"}
+    except IntegrationError as exc:
+        return {"revoked": False, "reason": str(exc)}
+    audit.record(ACTOR, "access.revoked", action_id=action_id, conversation_id=record.conversation_id, purchase_id=purchase_id)
+    return {"revoked": True, "answer": answer}
+
+
+# --- telling teammates ---------------------------------------------------------------------------
+
+
+def describe(finished: dict[str, Any], decided_by: str | None = None) -> str:
+    """One comment for teammates in Front: what was done, or what they must do by hand."""
+    kind = str(finished.get("type", "action")).replace("_", " ")
+    by = f" (approved by {decided_by})" if decided_by else ""
+    if finished.get("status") != store.COMPLETED:
+        return f"Support AI: the {kind}{by} was not carried out: {finished.get('error') or finished.get('status')}. Please handle it by hand."
+    result = finished.get("result") or {}
+    detail = ""
+    if finished.get("type") == ActionType.REFUND:
+        refund = result.get("refund") or {}
+        detail = f" Stripe refund {refund.get('id')} ({refund.get('amount')} {str(refund.get('currency') or '').upper()}, {refund.get('status')})."
+        access = result.get("access") or {}
+        if not access.get("revoked"):
+            detail += f" Access was NOT revoked ({access.get('reason') or 'unknown'}): please revoke it by hand."
+    elif finished.get("type") == ActionType.MAGIC_LINK and isinstance(result.get("url"), str):
+        detail = f" Sign-in link: {result['url']}"
+    return f"Support AI: the {kind}{by} is done.{detail}"
+
+
+def comment_outcome(conversation_id: str, finished: dict[str, Any], decided_by: str | None = None) -> dict[str, Any]:
+    from lib.fallback import with_fallback
+
+    text = describe(finished, decided_by)
+
+    def comment() -> dict[str, Any]:
+        from lib.front.client import get_front
+
+        return get_front().add_comment(conversation_id, text)
+
+    _, failed = with_fallback(comment, {}, what="Front comment on an action's outcome")
+    return {"commented": not failed, "text": text}

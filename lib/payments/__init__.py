@@ -1,0 +1,1 @@
+"""Money movement through Stripe: the lazily made client (`client`) and refunds (`refunds`)."""

@@ -1,0 +1,104 @@
+"""Carrying out actions: `execute-approved-action` and `process-refund`, and `perform_action` they share with the inbound run.
+
+perform_action: claim-action -> (refund: invoke process-refund | execute-<type>) -> finish-action -> comment-outcome
+process-refund: stripe-refund -> revoke-access -> refund-completed (stripe/refund.completed)
+
+An action executes once whatever arrives: `execute-approved-action` has one run
+per `actionId` (function idempotency), the claim is a compare-and-set, and the
+Stripe refund carries an idempotency key derived from the action id. A refund
+runs as its own function, invoked by the parent, so its retries and its record
+in the runs list are its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import inngest
+
+from lib.actions import execution
+from lib.actions.kinds import ActionType
+from lib.inngest.client import get_client
+from lib.inngest.events import ACTION_APPROVED, REFUND_COMPLETED, REFUND_REQUESTED, RefundCompleted, RefundRequested
+
+
+@get_client().create_function(
+    fn_id="process-refund",
+    name="Refund a purchase through Stripe",
+    trigger=inngest.TriggerEvent(event=REFUND_REQUESTED.name),
+    retries=5,
+)
+def process_refund(ctx: inngest.ContextSync) -> dict[str, Any]:
+    requested = REFUND_REQUESTED.parse(ctx.event.data)
+    action_id, purchase_id = requested.action_id, requested.purchase_id
+
+    refunded = ctx.step.run("stripe-refund", execution.stripe_refund, action_id, purchase_id, requested.reason)
+    if not refunded["refunded"]:
+        # Recorded by the step; retrying cannot change Stripe's answer, so the run fails now.
+        raise inngest.NonRetriableError(f"refund refused: {refunded['error']}")
+    refund = refunded["refund"]
+
+    try:
+        access = ctx.step.run("revoke-access", execution.revoke_access, action_id, purchase_id, requested.reason)
+    except inngest.StepError as exc:
+        # The money is back with the customer; a revoke that keeps failing is for a teammate, not a reason to fail.
+        access = {"revoked": False, "reason": f"the app stayed unavailable: {exc}"}
+
+    completed = RefundCompleted(
+        action_id=action_id,
+        purchase_id=purchase_id,
+        refund_id=refund["id"],
+        amount=refund.get("amount"),
+        currency=refund.get("currency"),
+    )
+    ctx.step.send_event("refund-completed", REFUND_COMPLETED.build(completed, id=f"refund-completed-{action_id}"))
+    return {"refunded": True, "refund": refund, "access": access}
+
+
+def perform_action(ctx: inngest.ContextSync, action_id: str, *, decided_by: str | None = None) -> dict[str, Any]:
+    """Execute a stored action inside the calling run; the finished action (`status` completed|failed) or why not."""
+    claimed = ctx.step.run("claim-action", execution.claim, action_id, ctx.run_id)
+    if not claimed["claimed"]:
+        return {"id": action_id, "status": claimed.get("status"), "skipped": claimed["reason"]}
+    action = claimed["action"]
+
+    outcome = _execute(ctx, action)
+    finished = ctx.step.run("finish-action", execution.finish, action_id, ctx.run_id, outcome)
+    ctx.step.run("comment-outcome", execution.comment_outcome, action["conversation_id"], finished, decided_by)
+    return finished
+
+
+def _execute(ctx: inngest.ContextSync, action: dict[str, Any]) -> dict[str, Any]:
+    params = action.get("parameters") or {}
+    if action["type"] == ActionType.REFUND:
+        if not params.get("purchaseId"):
+            return execution.failure("the refund names no purchaseId")
+        request = RefundRequested(
+            purchase_id=str(params["purchaseId"]),
+            reason=str(params.get("reason") or "requested by the customer"),
+            action_id=action["id"],
+        )
+        try:
+            refunded = ctx.step.invoke("process-refund", function=process_refund, data=request.wire())
+        except inngest.StepError as exc:
+            return execution.failure(f"process-refund failed: {exc}")
+        return {"ok": True, "result": refunded}
+    try:
+        return ctx.step.run(f"execute-{action['type']}", execution.run_integration_action, action)
+    except inngest.StepError as exc:
+        return execution.failure(f"{action['type']} kept failing: {exc}")
+
+
+@get_client().create_function(
+    fn_id="execute-approved-action",
+    name="Execute an approved action",
+    trigger=inngest.TriggerEvent(event=ACTION_APPROVED.name),
+    idempotency="event.data.actionId",
+    retries=3,
+)
+def execute_approved_action(ctx: inngest.ContextSync) -> dict[str, Any]:
+    approved = ACTION_APPROVED.parse(ctx.event.data)
+    return perform_action(ctx, approved.action_id, decided_by=approved.decided_by)
+
+
+FUNCTIONS = [execute_approved_action, process_refund]
