@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from lib.db import Database
 from lib.db.models import utcnow
 from lib.executor import expressions, timing
+from lib.executor.limits import InFlight, Slot, concurrency_slots
 from lib.executor.models import (
     ExecutorEvent,
     ExecutorFunction,
@@ -62,7 +63,7 @@ class CallPlan:
     url: str
     body: dict[str, Any]
     step_id: str | None
-    slot: tuple[str, str] | None = None
+    slots: tuple[Slot, ...] = ()
 
 
 @dataclass
@@ -115,7 +116,7 @@ class Engine:
         self.db = db
         self.time_scale = time_scale
         self.lock = threading.RLock()
-        self._inflight: dict[tuple[str, str], int] = {}
+        self._inflight = InFlight()
         self.wakeup = threading.Event()
 
     # ---- registration -------------------------------------------------------------------
@@ -363,14 +364,11 @@ class Engine:
                 if len(started) >= limit:
                     self._job_retry_at(s, job.id, started[len(started) - limit] + timedelta(seconds=period))
                     return None
-            slot = None
-            concurrency = (fn.config.get("concurrency") or [None])[0]
-            if concurrency and concurrency.get("limit"):
-                slot = (fn.id, run.concurrency_key or "")
-                if self._inflight.get(slot, 0) >= int(concurrency["limit"]):
-                    self._job_retry_at(s, job.id, now + timedelta(milliseconds=50))
-                    return None
-                self._inflight[slot] = self._inflight.get(slot, 0) + 1
+            wanted = concurrency_slots(fn.id, fn.config, lambda option: self._key(option, run.event))
+            if not self._inflight.acquire(wanted):
+                self._job_retry_at(s, job.id, now + timedelta(milliseconds=50))
+                return None
+            slots = tuple(slot for slot, _ in wanted)
             if run.started_at is None:
                 run.started_at = now
             run.status = "Running"
@@ -402,7 +400,7 @@ class Engine:
                 "use_api": False,
                 "version": 1,
             }
-            return CallPlan(job.id, run.id, fn.id, fn.url, body, job.step_id, slot)
+            return CallPlan(job.id, run.id, fn.id, fn.url, body, job.step_id, slots)
 
     @staticmethod
     def _max_attempts(fn: ExecutorFunction) -> int:
@@ -411,9 +409,8 @@ class Engine:
 
     def apply(self, plan: CallPlan, outcome: Outcome) -> None:
         """Turn the function's answer into steps, jobs and run status."""
+        self._inflight.release(plan.slots)  # first, so a failure below cannot leak a slot
         with self.lock, self.db.session() as s:
-            if plan.slot is not None:
-                self._inflight[plan.slot] = max(0, self._inflight.get(plan.slot, 1) - 1)
             self._job_done(s, plan.job_id)
             run = s.get(ExecutorRun, plan.run_id)
             fn = s.get(ExecutorFunction, plan.function_id)

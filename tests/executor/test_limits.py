@@ -97,3 +97,59 @@ def test_concurrency_limit_applies_per_key(client: inngest.Inngest) -> None:
         runs = stack.wait_for_run("per-account", count=5)
     assert sorted(r["output"] for r in runs) == ["a", "a", "a", "b", "b"]
     assert peak == {"a": 1, "b": 1}
+
+
+def _tracked(peaks: dict[str, int], current: dict[str, int], lock: threading.Lock, *names: str) -> None:
+    """Count one more request in flight under each name, hold it briefly, count it out."""
+    with lock:
+        for name in names:
+            current[name] = current.get(name, 0) + 1
+            peaks[name] = max(peaks.get(name, 0), current[name])
+    time.sleep(0.05)
+    with lock:
+        for name in names:
+            current[name] -= 1
+
+
+def test_every_concurrency_constraint_holds_not_only_the_first(client: inngest.Inngest) -> None:
+    lock = threading.Lock()
+    current: dict[str, int] = {}
+    peaks: dict[str, int] = {}
+
+    @client.create_function(
+        fn_id="two-limits",
+        trigger=inngest.TriggerEvent(event="test/two-limits"),
+        concurrency=[inngest.Concurrency(limit=2), inngest.Concurrency(limit=1, key="event.data.account")],
+    )
+    def two_limits(ctx: inngest.ContextSync) -> str:
+        account = ctx.event.data["account"]
+        return ctx.step.run("work", lambda: _tracked(peaks, current, lock, "all", account) or account)
+
+    with InngestStack([two_limits], time_scale=SCALE) as stack:
+        for account in ("a", "a", "a", "b", "b", "b"):
+            stack.send("test/two-limits", {"account": account})
+        runs = stack.wait_for_run("two-limits", count=6)
+    assert sorted(r["output"] for r in runs) == ["a", "a", "a", "b", "b", "b"]
+    assert peaks["a"] == 1 and peaks["b"] == 1  # the second, keyed constraint
+    assert peaks["all"] <= 2
+
+
+def test_account_scoped_concurrency_is_shared_across_functions(client: inngest.Inngest) -> None:
+    lock = threading.Lock()
+    current: dict[str, int] = {}
+    peaks: dict[str, int] = {}
+    shared = [inngest.Concurrency(limit=1, key="event.data.customer", scope="account")]
+
+    def make(fn_id: str) -> inngest.Function:
+        @client.create_function(fn_id=fn_id, trigger=inngest.TriggerEvent(event="test/shared"), concurrency=shared)
+        def fn(ctx: inngest.ContextSync) -> str:
+            return ctx.step.run("work", lambda: _tracked(peaks, current, lock, ctx.event.data["customer"]) or fn_id)
+
+        return fn
+
+    with InngestStack([make("first-fn"), make("second-fn")], time_scale=SCALE) as stack:
+        for _ in range(3):
+            stack.send("test/shared", {"customer": "c1"})
+        stack.wait_for_run("first-fn", count=3)
+        stack.wait_for_run("second-fn", count=3)
+    assert peaks == {"c1": 1}  # six requests of two functions, never two at once
