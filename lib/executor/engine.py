@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import timedelta, timezone
 from typing import Any, Iterable
 
 from sqlalchemy import delete, func, select, update
@@ -38,6 +38,7 @@ logger = logging.getLogger("support.executor")
 DEFAULT_RETRIES = 4  # Inngest's default: 4 retries, 5 attempts
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 INVOKED_EVENT = "inngest/function.invoked"
+INNGEST_DATA_KEY = "_inngest"  # Inngest's own metadata in event data: set on invocations, stripped from sent events
 FAILED_EVENT = "inngest/function.failed"
 TERMINAL = ("Completed", "Failed", "Cancelled")
 UNSUPPORTED_OPTIONS = ("batchEvents", "debounce", "rateLimit", "priority", "singleton", "timeouts")
@@ -87,11 +88,15 @@ def normalise_event(raw: Any) -> dict[str, Any]:
         raise BadEvent(f"event {name!r}: data must be an object")
     if len(name) > 200 or len(str(raw.get("id") or "")) > 200:
         raise BadEvent("event name and id must be at most 200 characters")
+    try:
+        ts = int(raw.get("ts") or time.time() * 1000)
+    except (TypeError, ValueError):
+        raise BadEvent(f"event {name!r}: ts must be milliseconds since the epoch") from None
     event: dict[str, Any] = {
         "id": str(raw.get("id") or new_id()),
         "name": name,
-        "data": data,
-        "ts": int(raw.get("ts") or time.time() * 1000),
+        "data": {k: v for k, v in data.items() if k != INNGEST_DATA_KEY},  # as Inngest: senders cannot forge it
+        "ts": ts,
     }
     if raw.get("user"):
         event["user"] = raw["user"]
@@ -503,11 +508,22 @@ class Engine:
         step.status = "Invoking"
         payload = opts.get("payload") or {}
         event = normalise_event({"name": INVOKED_EVENT, "data": payload.get("data") or {}, "v": payload.get("v")})
+        timeout = timing.parse_duration(opts.get("timeout"))
+        expires_at = timing.later(timeout, self.time_scale) if timeout else None
+        parent_fn = s.get(ExecutorFunction, run.function_id)
+        # The child sees the parent's data plus Inngest's invocation metadata, as on Inngest Cloud.
+        event["data"][INNGEST_DATA_KEY] = {
+            "fn_id": target.id,
+            "correlation_id": f"{run.id}.{step.step_id}",
+            "source_app_id": parent_fn.app_id if parent_fn else "",
+            "source_fn_id": run.function_id,
+            "name": step.name,
+            **({"expire": int(expires_at.replace(tzinfo=timezone.utc).timestamp() * 1000)} if expires_at else {}),
+        }
         s.flush()
         self._start_run(s, target, event, parent=(run.id, step.step_id))
-        timeout = timing.parse_duration(opts.get("timeout"))
-        if timeout:
-            self._schedule(s, run.id, "timeout", step.step_id, timing.later(timeout, self.time_scale))
+        if expires_at is not None:
+            self._schedule(s, run.id, "timeout", step.step_id, expires_at)
 
     def _has_job(self, s: Session, run_id: str, step_id: str) -> bool:
         return s.scalar(

@@ -108,3 +108,13 @@ def test_function_idempotency_key_starts_one_run_per_key(client: inngest.Inngest
         stack.send("test/bump", {})
         assert len(stack.runs("once-per-order")) == 2
     assert sorted(r["output"]["n"] for r in runs) == [1, 3]
+
+
+def test_senders_cannot_forge_invocation_metadata_and_bad_ts_is_refused(client: inngest.Inngest) -> None:
+    fn = _echo(client, "echo-meta", "test/meta")
+    with InngestStack([fn], time_scale=SCALE) as stack:
+        stack.send("test/meta", {"n": 1, "_inngest": {"fn_id": "someone-else"}})
+        [run] = stack.wait_for_run("echo-meta")
+        bad_ts = requests.post(f"{stack.executor_url}/e/k", json={"name": "test/meta", "ts": "yesterday"}, timeout=10)
+    assert run["output"] == {"n": 1}  # Inngest strips `_inngest` from sent events too
+    assert bad_ts.status_code == 400 and "ts" in bad_ts.json()["error"]

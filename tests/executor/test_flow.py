@@ -158,3 +158,81 @@ def test_a_parallel_step_is_retried_by_its_step_id(client: inngest.Inngest) -> N
         [run] = stack.wait_for_run("fan-retry")
     assert run["output"] == ["steady", "shaky"]
     assert tries == {"steady": [0], "shaky": [0, 1]}
+
+
+def test_an_invoked_child_gets_the_parents_data_as_event_data(client: inngest.Inngest) -> None:
+    sent = {"purchaseId": "pu_1", "reason": "duplicate", "actionId": "act_1", "nested": {"cents": [100, 250]}}
+
+    @client.create_function(fn_id="echo-child", trigger=inngest.TriggerEvent(event="test/echo-child"), retries=0)
+    def echo_child(ctx: inngest.ContextSync) -> dict:
+        return {"name": ctx.event.name, "data": dict(ctx.event.data)}
+
+    @client.create_function(fn_id="echo-parent", trigger=inngest.TriggerEvent(event="test/echo-parent"))
+    def echo_parent(ctx: inngest.ContextSync) -> dict:
+        return ctx.step.invoke("refund", function=echo_child, data=sent)
+
+    with InngestStack([echo_child, echo_parent], time_scale=SCALE) as stack:
+        stack.send("test/echo-parent", {})
+        [parent] = stack.wait_for_run("echo-parent")
+    got = parent["output"]
+    meta = got["data"].pop("_inngest")
+    assert got == {"name": "inngest/function.invoked", "data": sent}
+    # Inngest Cloud's invocation metadata rides along, as it does there.
+    assert meta["fn_id"] == "support-workflows-echo-child"
+    assert meta["source_fn_id"] == "support-workflows-echo-parent"
+    assert meta["correlation_id"] == f"{parent['id']}.{parent['steps'][0]['id']}"
+
+
+def test_a_child_failing_after_its_retries_is_a_step_error_in_the_parent(client: inngest.Inngest) -> None:
+    """As `execute-approved-action` must see `process-refund` fail: once, after the child's own retries."""
+    child_attempts: list[int] = []
+    parent_calls: list[bool] = []
+
+    @client.create_function(fn_id="refund-child", trigger=inngest.TriggerEvent(event="test/refund-child"), retries=1)
+    def refund_child(ctx: inngest.ContextSync) -> None:
+        child_attempts.append(ctx.attempt)
+        raise ValueError(f"card declined for {ctx.event.data['purchaseId']}")
+
+    @client.create_function(fn_id="refund-parent", trigger=inngest.TriggerEvent(event="test/refund-parent"), retries=2)
+    def refund_parent(ctx: inngest.ContextSync) -> dict:
+        parent_calls.append(True)
+        try:
+            ctx.step.invoke("refund", function=refund_child, data={"purchaseId": ctx.event.data["purchaseId"]})
+        except inngest.StepError as err:
+            if ctx.event.data.get("rethrow"):
+                raise
+            return {"caught": type(err).__name__, "message": err.message}
+        return {"caught": None}
+
+    with InngestStack([refund_child, refund_parent], time_scale=SCALE) as stack:
+        stack.send("test/refund-parent", {"purchaseId": "pu_9"})
+        [caught] = stack.wait_for_run("refund-parent")
+        assert child_attempts == [0, 1]  # the child used its retries before the parent heard of it
+        parent_calls.clear()
+        stack.send("test/refund-parent", {"purchaseId": "pu_7", "rethrow": True})
+        [failed] = stack.wait_for_run("refund-parent", status="Failed")
+    assert caught["output"] == {"caught": "StepError", "message": "card declined for pu_9"}
+    # Uncaught, the StepError fails the parent at once: the SDK marks it not retriable.
+    assert "card declined for pu_7" in failed["error"]["message"]
+    assert len(parent_calls) == 2 and failed["attempt"] == 0  # invoke, then resume and raise: no retries
+
+
+def test_an_invoke_timeout_resumes_the_parent_with_an_error(client: inngest.Inngest) -> None:
+    @client.create_function(fn_id="slow-child", trigger=inngest.TriggerEvent(event="test/slow-child"))
+    def slow_child(ctx: inngest.ContextSync) -> str:
+        ctx.step.sleep("forever", datetime.timedelta(days=7))
+        return "late"
+
+    @client.create_function(fn_id="impatient", trigger=inngest.TriggerEvent(event="test/impatient"))
+    def impatient(ctx: inngest.ContextSync) -> str:
+        try:
+            return ctx.step.invoke("slow", function=slow_child, data={}, timeout=datetime.timedelta(seconds=10))
+        except inngest.StepError as err:
+            return f"gave up: {err.name}"
+
+    with InngestStack([slow_child, impatient], time_scale=SCALE) as stack:
+        stack.send("test/impatient", {})
+        [run] = stack.wait_for_run("impatient")
+        [child] = stack.runs("slow-child")
+    assert run["output"] == "gave up: InngestInvokeTimeoutError"
+    assert child["status"] == "Running"  # like Inngest, the child is not cancelled
