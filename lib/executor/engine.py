@@ -127,7 +127,10 @@ class Engine:
     # ---- registration -------------------------------------------------------------------
 
     def register(self, app_id: str, url: str, functions: list[dict[str, Any]]) -> list[str]:
-        """Store (or replace) the functions; options this executor does not implement are logged."""
+        """Store (or replace) the app's functions and drop those it no longer serves, as an Inngest sync does.
+
+        Options this executor does not implement are logged.
+        """
         ids = []
         with self.lock, self.db.session() as s:
             for config in functions:
@@ -148,6 +151,11 @@ class Engine:
                 else:
                     row.app_id, row.url, row.config = app_id, fn_url, config
                 ids.append(fn_id)
+            if app_id:
+                gone = s.scalars(select(ExecutorFunction).where(ExecutorFunction.app_id == app_id, ExecutorFunction.id.not_in(ids))).all()
+                for row in gone:
+                    logger.info("app %s no longer serves %s; removed", app_id, row.id)
+                    s.delete(row)
         return ids
 
     def functions(self) -> list[dict[str, Any]]:
