@@ -41,7 +41,7 @@ class FakeStripe:
         self.secret_key = secret_key
         self.payments: dict[str, dict[str, Any]] = {}  # payment intent id -> {amount, currency, charge, refunded}
         self.refunds: list[dict[str, Any]] = []  # refunds created, oldest first
-        self.requests: list[dict[str, Any]] = []  # every POST /v1/refunds: {idempotency_key, account, params}
+        self.requests: list[dict[str, Any]] = []  # every POST /v1/refunds, authorised or not: {idempotency_key, account, params}
         self.delay = 0.0
         self._idempotent: dict[str, tuple[dict[str, Any], int, dict[str, Any]]] = {}
         self._failures: deque[tuple[int, str, str | None]] = deque()
@@ -97,14 +97,14 @@ class FakeStripe:
 
         @app.post("/v1/refunds")
         def create_refund() -> Any:
-            if request.headers.get("Authorization") != f"Bearer {self.secret_key}":
-                return _error(401, "invalid_request_error", None, "Invalid API Key provided")
             if self.delay:
                 time.sleep(self.delay)
             params = _decode_form(request.form)
             key = request.headers.get("Idempotency-Key")
             with self._lock:
                 self.requests.append({"idempotency_key": key, "account": request.headers.get("Stripe-Account"), "params": params})
+                if request.headers.get("Authorization") != f"Bearer {self.secret_key}":
+                    return _error(401, "invalid_request_error", None, "Invalid API Key provided")
                 if key and key in self._idempotent:
                     first_params, status, body = self._idempotent[key]
                     if first_params != params:
