@@ -1,0 +1,149 @@
+"""The whole service end to end through the offline executor (see conftest.Scene)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lib import audit, conversations
+from lib.actions.store import get_action
+from lib.inngest.events import ACTION_APPROVED, ActionApproved
+
+pytestmark = pytest.mark.e2e
+
+
+def _inbound_run(scene: Any) -> dict[str, Any]:
+    [run] = scene.stack.wait_for_run("handle-inbound-message", timeout=60)
+    return run
+
+
+def _refund_requested(scene: Any, conversation: str = "cnv_refund", event_id: str = "evt_refund_1") -> dict[str, Any]:
+    response = scene.customer_writes(conversation, "I was charged for the Pro plan but never used it, please refund me", event_id=event_id)
+    assert response.status_code == 200, response.text
+    run = _inbound_run(scene)
+    action = run["output"]["action"]
+    assert action["type"] == "refund" and action["status"] == "pending_approval", run["output"]
+    return action
+
+
+def test_refund_approved_on_the_web_page_is_refunded_once_and_access_revoked(database_url: str, scene_factory: Any) -> None:
+    scene = scene_factory()
+    action = _refund_requested(scene)
+
+    # The draft is in Front and the approval request waits for a human.
+    assert len(scene.front.drafts) == 1
+    [waiting] = scene.stack.wait_for_run("request-approval", status="Running", timeout=30)
+    scene.stack.wait_for(lambda: get_action(action["id"]).status == "pending_approval", timeout=30)
+
+    decision = scene.decide(action["id"], "approved")
+    assert decision.status_code == 200, decision.text
+
+    [approval] = scene.stack.wait_for_run("request-approval", timeout=60)
+    assert approval["id"] == waiting["id"]
+    [refund] = scene.stack.wait_for_run("process-refund", timeout=60)
+    [executed] = scene.stack.wait_for_run("execute-approved-action", timeout=60)
+
+    assert len(scene.stripe.refunds) == 1
+    assert scene.stripe.refunds[0]["payment_intent"] == "pi_100"
+    assert "pi_100" in scene.product.revoked
+    stored = get_action(action["id"])
+    assert stored is not None and stored.status == "completed"
+    assert executed["output"]["status"] == "completed"
+    kinds = [entry["kind"] for entry in audit.entries(action_id=action["id"])]
+    assert "action.proposed" in kinds and len(kinds) >= 3
+    completed = [e for e in scene.stack.runs() if e["function_id"].endswith("process-refund")]
+    assert completed and refund["output"]
+
+    # A second click changes nothing and says so.
+    again = scene.decide(action["id"], "rejected", approver="Bob")
+    assert again.status_code == 409
+    assert "already" in again.json()["message"]
+
+
+def test_duplicate_action_approved_refunds_once(sqlite_url: str, scene_factory: Any) -> None:
+    scene = scene_factory()
+    action = _refund_requested(scene)
+    assert scene.decide(action["id"], "approved").status_code == 200
+    scene.stack.wait_for_run("execute-approved-action", timeout=60)
+
+    # The same approval delivered twice more (e.g. a retried send with a fresh event id).
+    approved = ActionApproved(action_id=action["id"], conversation_id="cnv_refund", app_id="acme", decided_by="Ann")
+    for n in range(2):
+        scene.stack.send(ACTION_APPROVED.name, approved.wire(), id=f"dup-{n}")
+    # The executor matches an event to functions before it answers the send, so every run these start exists now.
+    scene.stack.wait_for(lambda: all(r["status"] != "Running" for r in scene.stack.runs()), timeout=60)
+
+    assert len(scene.stack.runs("execute-approved-action")) == 1
+    assert len(scene.stripe.refunds) == 1
+    assert get_action(action["id"]).status == "completed"
+
+
+def test_unanswered_approval_expires_and_a_late_decision_is_refused(sqlite_url: str, scene_factory: Any) -> None:
+    scene = scene_factory()
+    action = _refund_requested(scene)
+
+    [approval] = scene.stack.wait_for_run("request-approval", timeout=60)  # 24 h at TIME_SCALE
+    assert approval["output"]["outcome"] == "expired", approval["output"]
+    assert get_action(action["id"]).status == "expired"
+
+    late = scene.decide(action["id"], "approved")
+    assert late.status_code == 409
+    assert scene.stripe.refunds == []
+    assert scene.stack.runs("execute-approved-action") == []
+
+
+def test_replayed_webhook_starts_one_run(sqlite_url: str, scene_factory: Any) -> None:
+    scene = scene_factory()
+    first = scene.customer_writes("cnv_replay", "What are your opening hours?", event_id="evt_replay", message_id="msg_replay")
+    again = scene.customer_writes("cnv_replay", "What are your opening hours?", event_id="evt_replay", message_id="msg_replay")
+    assert first.status_code == again.status_code == 200
+    _inbound_run(scene)
+    scene.stack.wait_for(lambda: all(r["status"] != "Running" for r in scene.stack.runs()), timeout=30)
+    assert len(scene.stack.runs("handle-inbound-message")) == 1
+
+
+def test_auto_send_app_sends_after_the_delay(sqlite_url: str, scene_factory: Any) -> None:
+    scene = scene_factory(auto_send=True, auto_send_delay_seconds=60)
+    scene.customer_writes("cnv_login", "I can't log in, please send me a magic link", event_id="evt_login")
+    run = _inbound_run(scene)
+
+    assert run["output"]["autoSend"] == {"sent": True}, run["output"]
+    assert len(scene.front.replies) == 1
+    assert [s["name"] for s in run["steps"] if s["op"] == "Sleep"] == ["wait-for-send"]
+
+
+def test_a_teammate_reply_cancels_the_pending_auto_send(sqlite_url: str, scene_factory: Any) -> None:
+    scene = scene_factory(auto_send=True, auto_send_delay_seconds=24 * 3600)  # ~4 s at TIME_SCALE
+    scene.customer_writes("cnv_human", "What are your opening hours?", event_id="evt_human")
+    scene.stack.wait_for(lambda: scene.front.drafts, timeout=60)
+
+    assert scene.teammate_replies("cnv_human", event_id="evt_human_reply").status_code == 200
+    [cancelled] = scene.stack.wait_for_run("handle-inbound-message", status="Cancelled", timeout=60)
+    scene.stack.wait_for_run("record-human-reply", timeout=30)
+
+    assert scene.front.replies == []
+    draft = conversations.find_run_draft("cnv_human", cancelled["id"])
+    assert draft is not None and draft["status"] == conversations.DRAFT_SUPERSEDED
+
+
+def test_agent_failure_hands_the_conversation_to_a_human(sqlite_url: str, scene_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.fakes.server import LocalServer
+
+    scene = scene_factory()
+    # A key is set and the API is down: never the offline rules; retries, then a human answers.
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    with LocalServer(_always_500) as openai_down:
+        monkeypatch.setenv("OPENAI_BASE_URL", f"{openai_down.url}/v1")
+        scene.customer_writes("cnv_down", "please refund me", event_id="evt_down")
+        run = _inbound_run(scene)
+
+    assert run["output"]["needsHuman"] is True
+    assert conversations.needs_human("cnv_down")
+    assert scene.front.drafts == []
+    assert any("Please reply personally" in c.get("body", "") for c in scene.front.comments)
+
+
+def _always_500(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    start_response("500 Internal Server Error", [("Content-Type", "application/json")])
+    return [b'{"error": {"message": "down", "type": "server_error"}}']
