@@ -147,3 +147,78 @@ def test_agent_failure_hands_the_conversation_to_a_human(sqlite_url: str, scene_
 def _always_500(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     start_response("500 Internal Server Error", [("Content-Type", "application/json")])
     return [b'{"error": {"message": "down", "type": "server_error"}}']
+
+
+def _emitted(name: str) -> list[dict[str, Any]]:
+    """Events the executor received (its own table in the shared database)."""
+    from sqlalchemy import select
+
+    from lib.db import get_db
+    from lib.executor.models import ExecutorEvent
+
+    with get_db().session() as session:
+        return [dict(e.payload) for e in session.scalars(select(ExecutorEvent).where(ExecutorEvent.name == name))]
+
+
+def _approve_refund(scene: Any, conversation: str = "cnv_refund") -> dict[str, Any]:
+    action = _refund_requested(scene, conversation)
+    scene.stack.wait_for(lambda: get_action(action["id"]).status == "pending_approval", timeout=30)
+    assert scene.decide(action["id"], "approved").status_code == 200
+    return action
+
+
+def test_a_crash_between_stripes_refund_and_our_write_refunds_once(sqlite_url: str, scene_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lib.payments.client import reset_stripe
+    from lib.payments.refunds import idempotency_key
+
+    scene = scene_factory()
+    monkeypatch.setenv("STRIPE_MAX_NETWORK_RETRIES", "0")  # the step, not the SDK, retries
+    reset_stripe()
+    scene.stripe.drop_after_create()  # Stripe refunds; our side never hears back
+    action = _approve_refund(scene)
+
+    [refund_run] = scene.stack.wait_for_run("process-refund", timeout=60)
+    [executed] = scene.stack.wait_for_run("execute-approved-action", timeout=60)
+
+    assert len(scene.stripe.refunds) == 1
+    assert [r["idempotency_key"] for r in scene.stripe.requests] == [idempotency_key(action["id"])] * 2
+    [stripe_step] = [s for s in refund_run["steps"] if s["name"] == "stripe-refund"]
+    assert stripe_step["attempt"] >= 1  # the first attempt failed and was retried
+    assert refund_run["output"]["refund"]["id"] == scene.stripe.refunds[0]["id"]
+    assert executed["output"]["status"] == "completed"
+    assert [e["kind"] for e in audit.entries(action_id=action["id"])].count("refund.created") == 1
+    [completed] = _emitted("stripe/refund.completed")
+    assert completed["id"] == f"refund-completed-{action['id']}"
+    assert completed["data"]["refundId"] == scene.stripe.refunds[0]["id"]
+
+
+def test_a_refund_stripe_refuses_fails_once_and_tells_the_team(sqlite_url: str, scene_factory: Any) -> None:
+    scene = scene_factory()
+    scene.stripe.payments["pi_100"]["refunded"] = 4900  # already refunded in Stripe's dashboard
+    action = _approve_refund(scene)
+
+    scene.stack.wait_for_run("process-refund", status="Failed", timeout=60)
+    [executed] = scene.stack.wait_for_run("execute-approved-action", timeout=60)
+
+    assert len(scene.stripe.requests) == 1  # refused is final: no retries
+    assert executed["output"]["status"] == "failed" and "already been refunded" in executed["output"]["error"]
+    stored = get_action(action["id"])
+    assert stored is not None and stored.status == "failed"
+    assert "pi_100" not in scene.product.revoked
+    assert any("not carried out" in c["body"] for c in scene.front.comments)
+    assert _emitted("stripe/refund.completed") == []
+
+
+def test_a_refund_within_the_apps_policy_runs_in_the_inbound_run(sqlite_url: str, scene_factory: Any) -> None:
+    scene = scene_factory(approval_policy={"refund_auto_approve_max_amount": 5000})
+    scene.customer_writes("cnv_auto", "Please refund the Pro plan, I never used it", event_id="evt_auto")
+
+    run = _inbound_run(scene)
+    [refund_run] = scene.stack.wait_for_run("process-refund", timeout=30)
+
+    action = run["output"]["action"]
+    assert (action["type"], action["status"]) == ("refund", "completed"), run["output"]
+    assert refund_run["output"]["refund"]["id"] == action["result"]["refund"]["id"]
+    assert len(scene.stripe.refunds) == 1 and "pi_100" in scene.product.revoked
+    assert scene.stack.runs("request-approval") == []
+    assert len(scene.front.drafts) == 1
