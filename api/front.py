@@ -4,19 +4,46 @@ All logic lives in `lib.front.ingest`; this module stays light (no Inngest SDK,
 no SQLAlchemy at import) so a cold start answers Front quickly.
 """
 
+import logging
+
 from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
 from lib import config
 from lib.front.ingest import handle
-from lib.web import create_app
+from lib.web import create_app, json_error
 
 app = create_app(__name__)
+
+
+def _show_logs() -> None:
+    """Send the `support` loggers' INFO lines to stderr when nothing else configured logging.
+
+    On Vercel nobody calls `logging.basicConfig`, and Python then drops INFO records:
+    the ignored-event and sent-event lines (with their counts) would never reach the
+    function's logs. The dev server and pytest configure logging themselves; left alone.
+    """
+    support = logging.getLogger("support")
+    if logging.getLogger().handlers or support.handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    support.addHandler(handler)
+    support.setLevel(logging.INFO)
+
+
+_show_logs()
 
 
 @app.post("/api/front")
 @app.post("/")
 def front_webhook() -> ResponseReturnValue:
-    request.max_content_length = config.env_int("MAX_WEBHOOK_BYTES", 1_048_576)  # larger bodies: JSON 413
-    outcome = handle(request.get_data(cache=False), request.headers)
+    limit = config.env_int("MAX_WEBHOOK_BYTES", 1_048_576)
+    # A Content-Length over the limit is refused by Werkzeug (JSON 413); a streamed (chunked)
+    # body is only cut off at the limit, so read one byte more to tell it was too long.
+    request.max_content_length = limit + 1
+    body = request.get_data(cache=False)
+    if len(body) > limit:
+        return json_error(413, f"body larger than MAX_WEBHOOK_BYTES ({limit} bytes)")
+    outcome = handle(body, request.headers)
     return jsonify(outcome.body), outcome.status

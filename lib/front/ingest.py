@@ -46,9 +46,11 @@ def reset_counts() -> None:
         _counts.clear()
 
 
-def _count(key: str) -> None:
+def _count(key: str) -> int:
+    """Add one to `key`; the new total, which the log line carries so the count shows in the function's logs."""
     with _counts_lock:
         _counts[key] += 1
+        return _counts[key]
 
 
 def handle(body: bytes, headers: Mapping[str, str], *, now: float | None = None) -> Outcome:
@@ -65,30 +67,29 @@ def handle(body: bytes, headers: Mapping[str, str], *, now: float | None = None)
 
 
 def _handle(body: bytes, headers: Mapping[str, str], *, now: float | None) -> Outcome:
+    _verify(body, headers, now)  # the handshake too: Front signs it, and an unsigned one could be anyone's
     challenge = webhooks.challenge(headers)
-    if challenge is not None:
-        if webhooks.header(headers, webhooks.SIGNATURE_HEADER):
-            _verify(body, headers, now)
+    if challenge is not None:  # answered, never acted on, whatever the body says
         _count("challenge")
         return Outcome(200, {"challenge": challenge})
 
-    _verify(body, headers, now)
     event = webhooks.extract_event(webhooks.parse_json(body))
     direction = event.direction
     if direction is None:
-        _count(f"ignored:{event.type}")
-        logger.info("front webhook %s of type %s ignored", event.id, event.type)
+        total = _count(f"ignored:{event.type}")
+        logger.info("front webhook ignored: id=%s type=%s count=%d", event.id, event.type, total)
         return Outcome(200, {"status": "ignored", "type": event.type})
     if not event.conversation_id or not event.message_id:
         raise WebhookError(400, f"{event.type} event {event.id} carries no conversation or message id")
 
     inbox_id, app_slug = _resolve_app(event)
     if app_slug is None:
-        _count("unknown_inbox")
+        total = _count("unknown_inbox")
         logger.warning(
-            "front webhook %s: no app is registered for inbox(es) %s; register one with `python -m lib.apps add`",
+            "front webhook %s: no app is registered for inbox(es) %s; register one with `python -m lib.apps add` (count=%d)",
             event.id,
             ", ".join(event.inbox_ids) or "(none given)",
+            total,
         )
         return Outcome(200, {"status": "unknown_inbox", "inboxIds": list(event.inbox_ids)})
 

@@ -39,7 +39,7 @@ WebhookKind = Literal["app", "rule"]
 
 
 class WebhookError(Exception):
-    """A request we refuse; `status` is the HTTP answer (401 forged/unsigned, 400 malformed, 500 unconfigured)."""
+    """A request we refuse; `status` is the HTTP answer (401 forged/unsigned, 400 malformed, 500 no secret configured)."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -69,7 +69,7 @@ def verify_app_signature(body: bytes, signature: str, timestamp_ms: str, secret:
     """Raise `WebhookError(401)` unless the signature matches and the timestamp is fresh."""
     try:
         sent_at = int(timestamp_ms.strip()) / 1000.0
-    except ValueError:
+    except (ValueError, OverflowError):  # a forged timestamp of 400 digits overflows the float: still a 401
         raise WebhookError(401, f"{TIMESTAMP_HEADER} is not a millisecond timestamp") from None
     if not _same(sign_app(body, timestamp_ms.strip(), secret), signature):
         raise WebhookError(401, "signature does not match")
@@ -93,19 +93,29 @@ def verify(
     api_secret: str | None,
     now: float | None = None,
 ) -> WebhookKind:
-    """Check whichever signature the request carries; which kind it was, or `WebhookError`."""
+    """Check whichever signature the request carries; which kind it was, or `WebhookError`.
+
+    A timestamp header marks an application webhook. Anything that fails its check
+    is a 401, whatever the configuration; only a deployment holding neither secret
+    answers 500, since then nothing at all can be verified.
+    """
     signature = header(headers, SIGNATURE_HEADER)
     if not signature:
         raise WebhookError(401, f"missing {SIGNATURE_HEADER}")
+    if not app_secret and not api_secret:
+        raise WebhookError(500, "neither FRONT_APP_SECRET nor FRONT_API_SECRET is set: cannot verify webhooks")
     timestamp = header(headers, TIMESTAMP_HEADER)
-    if timestamp:
-        if not app_secret:
-            raise WebhookError(500, "FRONT_APP_SECRET is not set: cannot verify application webhooks")
+    if timestamp and app_secret:
         verify_app_signature(body, signature, timestamp, app_secret, now=now)
         return "app"
     if not api_secret:
         raise WebhookError(401, f"missing {TIMESTAMP_HEADER} (and FRONT_API_SECRET is not set for rule webhooks)")
-    verify_rule_signature(body, signature, api_secret)
+    try:
+        verify_rule_signature(body, signature, api_secret)
+    except WebhookError:
+        if timestamp:
+            raise WebhookError(401, "signature does not match (FRONT_APP_SECRET is not set: application webhooks cannot be verified)") from None
+        raise
     return "rule"
 
 

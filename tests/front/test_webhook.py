@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import Any, Iterator
 
@@ -163,25 +164,89 @@ def test_send_failure_is_5xx_and_stores_nothing_then_retry_succeeds(registered: 
     assert [e["id"] for e in sink.events] == ["evt_1"] and processed_ids() == ["evt_1"]
 
 
+def post_rule(client: FlaskClient, event: dict[str, Any], secret: str = API_SECRET) -> Any:
+    body = json.dumps(event).encode()
+    return client.post("/api/front", data=body, headers={"x-front-signature": sign_rule(body, secret), "Content-Type": "application/json"})
+
+
+def test_rule_webhook_replay_starts_one_event(registered: str, sink: EventSink, client: FlaskClient) -> None:
+    """Rule webhooks carry no timestamp, so a captured one can be replayed any time: the event id dedupes it."""
+    event = _event("inbound", "evt_rule", "inb_1", None, "cnv_1")
+    assert post_rule(client, event).json["status"] == "sent"
+    for _ in range(2):
+        again = post_rule(client, event)
+        assert again.status_code == 200 and again.json["status"] == "duplicate"
+    assert sink.ids == ["evt_rule"] and processed_ids() == ["evt_rule"]
+
+
+def test_rule_webhook_replayed_after_a_failed_send_is_handed_over(registered: str, sink: EventSink, client: FlaskClient) -> None:
+    event = _event("inbound", "evt_rule", "inb_1", None, "cnv_1")
+    sink.fail_with(500)
+    failed = post_rule(client, event)
+    assert failed.status_code == 502 and failed.json["id"] == "evt_rule"
+    assert processed_ids() == []
+    sink.fail_with(None)
+    retry = post_rule(client, event)
+    assert retry.status_code == 200 and retry.json["status"] == "sent"
+    assert sink.ids == ["evt_rule"] and processed_ids() == ["evt_rule"]
+    assert ingest.counts()["send_failed"] == 1
+
+
 def test_inngest_down_is_5xx(registered: str, sink: EventSink, client: FlaskClient) -> None:
     sink.stop()
     res = post_app(client, app_payload())
     assert res.status_code >= 500 and processed_ids() == []
 
 
-def test_unknown_inbox_is_200_without_event(registered: str, sink: EventSink, client: FlaskClient) -> None:
+def test_unknown_inbox_is_200_without_event(registered: str, sink: EventSink, client: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
     res = post_app(client, app_payload(inbox_id="inb_other"))
     assert res.status_code == 200 and res.json["status"] == "unknown_inbox"
     assert sink.events == [] and processed_ids() == []
     assert ingest.counts()["unknown_inbox"] == 1
+    [notice] = [r for r in caplog.records if r.name == "support.front.webhook" and "inb_other" in r.getMessage()]
+    assert notice.levelno == logging.WARNING and "lib.apps add" in notice.getMessage()
 
 
-def test_other_event_types_are_ignored_and_counted(secrets: None, sink: EventSink, client: FlaskClient) -> None:
+def test_other_event_types_are_ignored_and_counted(secrets: None, sink: EventSink, client: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="support.front")
     for n in range(2):
         res = post_app(client, app_payload("tag_added", event_id=f"evt_t{n}"))
-        assert res.status_code == 200 and res.json["status"] == "ignored"
+        assert res.status_code == 200 and res.json == {"status": "ignored", "type": "tag_added"}
+    post_app(client, app_payload("assignee_changed", event_id="evt_a"))
     assert sink.events == []
-    assert ingest.counts()["ignored:tag_added"] == 2
+    assert ingest.counts()["ignored:tag_added"] == 2 and ingest.counts()["ignored:assignee_changed"] == 1
+    lines = [r.getMessage() for r in caplog.records if "ignored" in r.getMessage()]
+    assert lines == [
+        "front webhook ignored: id=evt_t0 type=tag_added count=1",
+        "front webhook ignored: id=evt_t1 type=tag_added count=2",
+        "front webhook ignored: id=evt_a type=assignee_changed count=1",
+    ]
+
+
+IGNORED_IN_A_BARE_PROCESS = r"""
+import json, sys
+from api.front import app
+from tests.fakes.front import app_webhook, app_webhook_headers
+client = app.test_client()
+for n in range(2):
+    body = json.dumps(app_webhook("tag_added", event_id=f"evt_{n}")).encode()
+    print(client.post("/api/front", data=body, headers=app_webhook_headers(body, sys.argv[1])).status_code)
+"""
+
+
+def test_ignored_count_reaches_stderr_where_nothing_configures_logging() -> None:
+    """As on Vercel: no basicConfig, so without api/front.py's handler Python would drop these INFO lines."""
+    import subprocess
+    import sys
+
+    from lib.config import ROOT
+
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "FRONT_APP_SECRET": APP_SECRET}
+    proc = subprocess.run(
+        [sys.executable, "-c", IGNORED_IN_A_BARE_PROCESS, APP_SECRET], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert proc.stdout.split() == ["200", "200"], proc.stderr[-2000:]
+    assert "front webhook ignored: id=evt_1 type=tag_added count=2" in proc.stderr
 
 
 def test_inbound_without_message_id_is_400(registered: str, sink: EventSink, client: FlaskClient) -> None:
@@ -228,22 +293,85 @@ def test_stale_or_future_timestamp_is_401(secrets: None, sink: EventSink, client
     assert sink.events == []
 
 
-def test_missing_app_secret_is_a_server_error(monkeypatch: pytest.MonkeyPatch, sink: EventSink, client: FlaskClient) -> None:
+def test_no_secret_at_all_is_a_server_error(monkeypatch: pytest.MonkeyPatch, sink: EventSink, client: FlaskClient) -> None:
     monkeypatch.delenv("FRONT_APP_SECRET", raising=False)
+    monkeypatch.delenv("FRONT_API_SECRET", raising=False)
     res = post_app(client, app_payload())
     assert res.status_code == 500 and "FRONT_APP_SECRET" in res.json["error"]
+    assert sink.events == []
+
+
+def test_app_signed_request_without_app_secret_is_401_naming_it(secrets: None, monkeypatch: pytest.MonkeyPatch, sink: EventSink, client: FlaskClient) -> None:
+    """Only FRONT_API_SECRET set: a timestamped request cannot be verified as an app webhook, so it is refused, not a 500."""
+    monkeypatch.delenv("FRONT_APP_SECRET")
+    res = post_app(client, app_payload())
+    assert res.status_code == 401 and "FRONT_APP_SECRET" in res.json["error"]
+    assert sink.events == []
+
+
+def test_missing_timestamp_header_is_401(secrets: None, monkeypatch: pytest.MonkeyPatch, sink: EventSink, client: FlaskClient) -> None:
+    """An app signature without its timestamp is checked as a rule webhook (SHA-1), and fails."""
+    body = json.dumps(app_payload()).encode()
+    headers = app_webhook_headers(body, APP_SECRET)
+    del headers["x-front-request-timestamp"]
+    res = client.post("/api/front", data=body, headers=headers)
+    assert res.status_code == 401 and res.json["error"] == "signature does not match"
+    monkeypatch.delenv("FRONT_API_SECRET")
+    res = client.post("/api/front", data=body, headers=headers)
+    assert res.status_code == 401 and "x-front-request-timestamp" in res.json["error"]
+    assert sink.events == []
+
+
+@pytest.mark.parametrize("timestamp", ["yesterday", "1.7e12", "9" * 400, "-1"])
+def test_unparseable_or_absurd_timestamp_is_401(secrets: None, sink: EventSink, client: FlaskClient, timestamp: str) -> None:
+    body = json.dumps(app_payload()).encode()
+    headers = {"x-front-signature": sign_app(body, timestamp, APP_SECRET), "x-front-request-timestamp": timestamp}
+    res = client.post("/api/front", data=body, headers=headers)
+    assert res.status_code == 401 and "timestamp" in res.json["error"]
+    assert sink.events == []
 
 
 def test_malformed_json_is_400(secrets: None, client: FlaskClient) -> None:
     res = post_app(client, None, raw=b'{"type": "inbound_received", ')
     assert res.status_code == 400 and "JSON" in res.json["error"]
-    assert post_app(client, None, raw=b"[1, 2]").status_code == 400
+    assert post_app(client, None, raw=b"\xff\xfe{}").status_code == 400  # not even UTF-8
+
+
+@pytest.mark.parametrize("raw", [b"[1, 2]", b"null", b'"inbound_received"', b"42", b"true"])
+def test_signed_json_that_is_not_an_object_is_400(registered: str, sink: EventSink, client: FlaskClient, raw: bytes) -> None:
+    res = post_app(client, None, raw=raw)
+    assert res.status_code == 400 and res.json == {"error": "body must be a JSON object"}
+    assert sink.events == [] and processed_ids() == []
+
+
+@pytest.mark.parametrize("payload", [{"payload": [1]}, {"payload": {"type": "inbound_received"}}, {"type": "inbound_received"}])
+def test_object_without_event_id_or_type_is_400(secrets: None, sink: EventSink, client: FlaskClient, payload: dict[str, Any]) -> None:
+    res = post_app(client, payload)
+    assert res.status_code == 400 and "no id or type" in res.json["error"]
+    assert sink.events == []
 
 
 def test_oversize_body_is_413(secrets: None, monkeypatch: pytest.MonkeyPatch, client: FlaskClient) -> None:
     monkeypatch.setenv("MAX_WEBHOOK_BYTES", "200")
     res = post_app(client, app_payload())
     assert res.status_code == 413 and res.is_json and res.json["error"]
+
+
+def test_oversize_chunked_body_is_413_not_cut_and_401(secrets: None, monkeypatch: pytest.MonkeyPatch, sink: EventSink) -> None:
+    """Without Content-Length, Werkzeug cuts the stream at the limit; the answer must still be 413."""
+    import requests
+
+    from tests.fakes.server import LocalServer
+
+    body = json.dumps(app_payload("tag_added")).encode()
+    headers = app_webhook_headers(body, APP_SECRET)
+    with LocalServer(app) as server:
+        monkeypatch.setenv("MAX_WEBHOOK_BYTES", str(len(body) - 1))
+        res = requests.post(server.url + "/api/front", data=iter([body[:10], body[10:]]), headers=headers, timeout=10)
+        assert res.status_code == 413 and "MAX_WEBHOOK_BYTES" in res.json()["error"]
+        monkeypatch.setenv("MAX_WEBHOOK_BYTES", str(len(body)))  # exactly at the limit: read whole, accepted
+        res = requests.post(server.url + "/api/front", data=iter([body[:10], body[10:]]), headers=headers, timeout=10)
+        assert res.status_code == 200 and res.json()["status"] == "ignored"
 
 
 def test_wrong_method_is_405(client: FlaskClient) -> None:
@@ -260,9 +388,25 @@ def test_signed_challenge_is_answered(secrets: None, sink: EventSink, client: Fl
     assert sink.events == []
 
 
-def test_unsigned_challenge_is_answered(secrets: None, client: FlaskClient) -> None:
+def test_unsigned_challenge_is_401_and_not_echoed(secrets: None, client: FlaskClient) -> None:
+    """Front signs the handshake (dev.frontapp.com, application webhook validation), so an unsigned one is not Front."""
     res = client.post("/api/front", json={"type": "sync"}, headers={"x-front-challenge": "xyz"})
-    assert res.status_code == 200 and res.json == {"challenge": "xyz"}
+    assert res.status_code == 401 and "challenge" not in res.json and "xyz" not in res.get_data(as_text=True)
+
+
+def test_forged_challenge_carrying_an_event_sends_and_stores_nothing(registered: str, sink: EventSink, client: FlaskClient) -> None:
+    res = post_app(client, app_payload(), secret="wrong", **{"x-front-challenge": "abc"})
+    assert res.status_code == 401
+    unsigned = client.post("/api/front", json=app_payload(), headers={"x-front-challenge": "abc"})
+    assert unsigned.status_code == 401
+    assert sink.events == [] and processed_ids() == []
+
+
+def test_signed_challenge_is_only_answered_even_with_an_event_body(registered: str, sink: EventSink, client: FlaskClient) -> None:
+    res = post_app(client, app_payload(), **{"x-front-challenge": "abc"})
+    assert res.status_code == 200 and res.json == {"challenge": "abc"}
+    assert sink.events == [] and processed_ids() == []
+    assert ingest.counts()["challenge"] == 1
 
 
 def test_forged_challenge_is_401(secrets: None, client: FlaskClient) -> None:
