@@ -489,7 +489,7 @@ class Engine:
             elif code == "Sleep":
                 step.status = "Sleeping"
                 until = timing.parse_time(str(op.get("name")))
-                self._schedule(s, run.id, "wake", step_id, timing.later((until - utcnow()).total_seconds(), self.time_scale))
+                self._schedule(s, run.id, "wake", step_id, timing.scaled_until(until, self.time_scale))
             elif code == "WaitForEvent":
                 opts = op.get("opts") or {}
                 step.status = "Waiting"
@@ -635,6 +635,9 @@ class Engine:
     @staticmethod
     def _run_json(s: Session, run: ExecutorRun) -> dict[str, Any]:
         steps = s.scalars(select(ExecutorStep).where(ExecutorStep.run_id == run.id).order_by(ExecutorStep.created_at, ExecutorStep.id)).all()
+        jobs = s.scalars(
+            select(ExecutorJob).where(ExecutorJob.run_id == run.id, ExecutorJob.done.is_(False)).order_by(ExecutorJob.due_at, ExecutorJob.id)
+        ).all()
         status = run.status if run.status != "Queued" else "Running"
         iso = lambda d: d.isoformat() + "Z" if d else None  # noqa: E731
         return {
@@ -658,6 +661,8 @@ class Engine:
                 }
                 for st in steps
             ],
+            # What the run waits for: a call (a retry when attempt > 0), a sleep's wake or a timeout, and when.
+            "scheduled": [{"kind": j.kind, "step_id": j.step_id, "due_at": iso(j.due_at)} for j in jobs],
             "created_at": iso(run.created_at),
             "started_at": iso(run.started_at),
             "ended_at": iso(run.ended_at),

@@ -21,6 +21,15 @@ def _json(value: Any) -> str:
     return str(escape(json.dumps(value, indent=1, default=str)[:4000]))
 
 
+def _next(run: dict[str, Any]) -> str:
+    """When the run goes on by itself: its earliest scheduled job."""
+    jobs = run.get("scheduled") or []
+    if not jobs:
+        return ""
+    job = jobs[0]
+    return f"<br><small>next: {escape(job['kind'])} at {escape(job['due_at'] or '')}</small>"
+
+
 def runs_page(runs: list[dict[str, Any]], functions: list[dict[str, Any]]) -> str:
     rows = []
     for run in runs:
@@ -32,7 +41,7 @@ def runs_page(runs: list[dict[str, Any]], functions: list[dict[str, Any]]) -> st
         rows.append(
             f"<tr id='{escape(run['id'])}'><td><a href='/runs/{escape(run['id'])}'>{escape(run['id'])}</a><br>{escape(run['created_at'] or '')}</td>"
             f"<td>{escape(run['function_id'])}<br><small>{escape(run['event'].get('name', ''))}</small></td>"
-            f"<td class='{escape(run['status'])}'>{escape(run['status'])}</td>"
+            f"<td class='{escape(run['status'])}'>{escape(run['status'])}{_next(run)}</td>"
             f"<td><ol>{steps}</ol></td><td><pre>{_json(run['output'])}</pre><pre class='Failed'>{_json(run['error'])}</pre></td></tr>"
         )
     fns = ", ".join(str(escape(f["id"])) for f in functions) or "none registered yet"

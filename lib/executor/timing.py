@@ -69,3 +69,9 @@ def backoff_seconds(attempt: int) -> float:
 
 def later(seconds: float, scale: float, now: datetime | None = None) -> datetime:
     return (now or utcnow()) + timedelta(seconds=max(0.0, seconds) * scale)
+
+
+def scaled_until(until: datetime, scale: float, now: datetime | None = None) -> datetime:
+    """When a wait ending at `until` ends under the time scale: exactly `until` at scale 1."""
+    now = now or utcnow()
+    return now + (until - now) * scale if until > now else now

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import inngest
+import pytest
 
 from tests.executor.conftest import SCALE
 from tests.fakes.inngest_stack import InngestStack
@@ -236,3 +237,36 @@ def test_an_invoke_timeout_resumes_the_parent_with_an_error(client: inngest.Inng
         [child] = stack.runs("slow-child")
     assert run["output"] == "gave up: InngestInvokeTimeoutError"
     assert child["status"] == "Running"  # like Inngest, the child is not cancelled
+
+
+def test_a_sleep_wakes_at_the_iso_time_the_sdk_sent(client: inngest.Inngest) -> None:
+    until = datetime.datetime(2099, 1, 2, 3, 4, 5, 678000, tzinfo=datetime.timezone.utc)
+
+    @client.create_function(fn_id="until", trigger=inngest.TriggerEvent(event="test/until"))
+    def sleeps_until(ctx: inngest.ContextSync) -> str:
+        ctx.step.sleep_until("until-2099", until)
+        return "awake"
+
+    with InngestStack([sleeps_until], time_scale=1.0) as stack:  # the default: production semantics
+        stack.send("test/until", {})
+        [run] = stack.wait_for(lambda: [r for r in stack.runs("until") if r["scheduled"] and r["scheduled"][0]["kind"] == "wake"])
+    assert run["scheduled"] == [{"kind": "wake", "step_id": run["steps"][0]["id"], "due_at": "2099-01-02T03:04:05.678000Z"}]
+    assert run["steps"][0]["status"] == "Sleeping"
+
+
+def test_time_scale_defaults_to_production_semantics(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lib.executor import Executor, time_scale_setting
+
+    monkeypatch.delenv("INNGEST_EXECUTOR_TIME_SCALE", raising=False)
+    assert time_scale_setting() == 1.0
+    executor = Executor(signing_key="")
+    try:
+        assert executor.engine.time_scale == 1.0
+    finally:
+        executor.database.engine.dispose()
+    monkeypatch.setenv("INNGEST_EXECUTOR_TIME_SCALE", "0.01")
+    assert time_scale_setting() == 0.01
+    for bad in ("0", "-1", "fast"):
+        monkeypatch.setenv("INNGEST_EXECUTOR_TIME_SCALE", bad)
+        with pytest.raises(ValueError):
+            time_scale_setting()

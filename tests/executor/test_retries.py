@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime
 
 import inngest
+import pytest
 
+from lib.executor.timing import BACKOFF_BASE_SECONDS
 from tests.executor.conftest import SCALE
 from tests.fakes.inngest_stack import InngestStack
 
@@ -144,3 +146,44 @@ def test_a_failed_run_emits_function_failed_for_on_failure_handlers(client: inng
         stack.wait_for_run("fails-loudly", status="Failed")
         stack.wait_for(lambda: seen)
     assert seen == ["kaput"]
+
+
+def _due(job: dict) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(job["due_at"].rstrip("Z"))
+
+
+def _utcnow() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def test_retry_after_outranks_the_backoff(client: inngest.Inngest) -> None:
+    @client.create_function(fn_id="later-please", trigger=inngest.TriggerEvent(event="test/later"), retries=1)
+    def later_please(ctx: inngest.ContextSync) -> None:
+        raise inngest.RetryAfterError("come back in an hour", datetime.timedelta(hours=1))
+
+    with InngestStack([later_please], time_scale=1.0) as stack:
+        before = _utcnow()
+        stack.send("test/later", {})
+        [run] = stack.wait_for(lambda: [r for r in stack.runs("later-please") if r["attempt"] == 1 and r["scheduled"]])
+    [job] = run["scheduled"]
+    assert job["kind"] == "call"
+    assert _due(job) >= before + datetime.timedelta(minutes=59)  # the backoff alone would say 10 s
+    assert run["status"] == "Running" and run["error"]["message"] == "come back in an hour"
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.5])
+def test_a_step_error_is_retried_after_the_backoff_times_the_scale(client: inngest.Inngest, scale: float) -> None:
+    @client.create_function(fn_id="backs-off", trigger=inngest.TriggerEvent(event="test/backs-off"), retries=3)
+    def backs_off(ctx: inngest.ContextSync) -> None:
+        ctx.step.run("work", lambda: (_ for _ in ()).throw(RuntimeError("down")))
+
+    with InngestStack([backs_off], time_scale=scale) as stack:
+        before = _utcnow()
+        stack.send("test/backs-off", {})
+        [run] = stack.wait_for(lambda: [r for r in stack.runs("backs-off") if r["steps"] and r["steps"][0]["status"] == "Retrying"])
+        observed = _utcnow()
+    [step], [job] = run["steps"], run["scheduled"]
+    assert (job["kind"], job["step_id"], step["attempt"]) == ("call", step["id"], 1)
+    backoff = datetime.timedelta(seconds=BACKOFF_BASE_SECONDS * scale)  # the first retry's wait
+    slack = datetime.timedelta(milliseconds=5)
+    assert before + backoff - slack <= _due(job) <= observed + backoff + slack

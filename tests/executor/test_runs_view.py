@@ -49,9 +49,13 @@ def test_cancel_endpoint_cancels_a_sleeping_run(client: inngest.Inngest) -> None
     with InngestStack([long_nap], time_scale=1.0) as stack:
         stack.send("test/long-nap", {})
         [run] = stack.wait_for(lambda: [r for r in stack.runs("long-nap") if r["steps"] and r["steps"][0]["status"] == "Sleeping"])
+        page = requests.get(f"{stack.executor_url}/runs/{run['id']}", timeout=10).text
         first = requests.post(f"{stack.executor_url}/v1/runs/{run['id']}/cancel", timeout=10).json()
         again = requests.post(f"{stack.executor_url}/v1/runs/{run['id']}/cancel", timeout=10).json()
         cancelled = stack.run(run["id"])
     assert first == {"cancelled": True}
     assert again == {"cancelled": False}
     assert cancelled["status"] == "Cancelled" and cancelled["ended_at"]
+    [wake] = run["scheduled"]
+    assert wake["kind"] == "wake" and f"next: wake at {wake['due_at']}" in page  # the page says when it goes on
+    assert cancelled["scheduled"] == []  # cancelling drops the wake-up
