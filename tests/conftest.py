@@ -69,7 +69,6 @@ def _scratch_mariadb(base_url: str) -> Iterator[str]:
 @pytest.fixture(params=["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, migrated, empty database URL; also set as `DATABASE_URL` for the test."""
-    from lib.db import reset_db
     from lib.db.migrate import upgrade
 
     if request.param == "sqlite":
@@ -80,11 +79,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     upgrade(url)
     old = os.environ.get("DATABASE_URL")
     os.environ["DATABASE_URL"] = url
-    reset_db()
+    _forget_database()
     try:
         yield url
     finally:
-        reset_db()
+        _forget_database()
         if old is None:
             os.environ.pop("DATABASE_URL", None)
         else:
@@ -96,12 +95,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 def sqlite_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A migrated SQLite database only, for tests whose subject is not the database."""
-    from lib.db import reset_db
     from lib.db.migrate import upgrade
 
     url = f"sqlite:///{tmp_path / 'test.db'}"
     upgrade(url)
     monkeypatch.setenv("DATABASE_URL", url)
-    reset_db()
+    _forget_database()
     yield url
+    _forget_database()
+
+
+def _forget_database() -> None:
+    """Drop the engine and everything cached from the last database (the app registry's lookups)."""
+    from lib.apps.registry import clear_cache
+    from lib.db import reset_db
+
     reset_db()
+    clear_cache()

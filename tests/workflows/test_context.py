@@ -1,0 +1,140 @@
+"""The `gather-context` step against fake Front and a fake product app: sources overlap, each falls back alone."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any, Iterator
+
+import pytest
+from flask import request
+
+from lib.apps import registry
+from lib.inngest.events import InboundReceived
+from lib.workflows.context import gather_context
+from tests.fakes.front import FakeFront, front_message
+from tests.fakes.product_app import FakeProductApp
+from tests.fakes.server import LocalServer
+
+SECRET = "integration-secret"
+INBOX = "inb_ctx"
+CONVERSATION = "cnv_ctx"
+ADA = "ada@example.com"
+
+
+def _product() -> FakeProductApp:
+    product = FakeProductApp(SECRET)
+    product.add_user(ADA, name="Ada Lovelace", purchases=[{"id": "pi_1", "product": "Pro plan", "amount": 4900}])
+    return product
+
+
+def _inbound(**overrides: Any) -> InboundReceived:
+    fields: dict[str, Any] = dict(conversation_id=CONVERSATION, message_id="msg_2", inbox_id=INBOX, app_id="acme",
+                                  subject="Refund", body="Please refund me", sender_email=ADA, sender_name="Ada",
+                                  front_event_id="evt_1")
+    fields.update(overrides)
+    return InboundReceived(**fields)
+
+
+def _front_with_history() -> FakeFront:
+    front = FakeFront()
+    front.add_conversation(CONVERSATION, inbox_id=INBOX, messages=[
+        front_message("msg_1", "I bought Pro last week.", sender=ADA, created_at=1_700_000_000.0),
+        front_message("msg_2", "Please refund me", sender=ADA, subject="Refund", created_at=1_700_000_600.0),
+    ])
+    return front
+
+
+@pytest.fixture
+def served_product() -> Iterator[tuple[FakeProductApp, str]]:
+    product = _product()
+    with LocalServer(product.app) as server:
+        yield product, f"{server.url}/support"
+
+
+def _register(integration_url: str | None) -> registry.AppRecord:
+    record = registry.create_app(slug="acme", name="Acme", front_inbox_id=INBOX, integration_url=integration_url, integration_secret=SECRET)
+    registry.clear_cache()
+    return record
+
+
+def test_every_source_answers_and_nothing_falls_back(database_url: str, served_product: tuple[FakeProductApp, str]) -> None:
+    product, url = served_product
+    app = _register(url)
+    with _front_with_history().start() as front:
+        context = gather_context(_inbound())
+
+    json.dumps(context)  # a step output
+    assert context["fallbacks"] == []
+    assert context["app"]["id"] == app.id and "integration_secret" not in context["app"]
+    assert context["customer"]["user"]["email"] == ADA and context["customer"]["purchases"][0]["id"] == "pi_1"
+    assert [m["text"] for m in context["messages"]] == ["I bought Pro last week.", "Please refund me"]  # oldest first
+    assert context["latest_message"]["body"] == "Please refund me"
+    assert product.actions_called() == ["lookupUser", "getPurchases"]
+    assert front.calls_to("GET", f"/conversations/{CONVERSATION}/messages") == 1
+
+
+def test_the_sources_are_in_flight_at_the_same_time(database_url: str) -> None:
+    # Front's message list and the app's user lookup each wait for the other: run one after the
+    # other, the first would break the barrier and that source would fall back.
+    meeting = threading.Barrier(2, timeout=10)
+
+    def meet_front() -> None:
+        if request.path == f"/conversations/{CONVERSATION}/messages":
+            meeting.wait()
+
+    def meet_product() -> None:
+        if (request.get_json(silent=True) or {}).get("action") == "lookupUser":
+            meeting.wait()
+
+    product = _product()
+    product.app.before_request(meet_product)
+    front = _front_with_history()
+    front.app.before_request(meet_front)
+    with LocalServer(product.app) as server, front.start():
+        _register(f"{server.url}/support")
+        context = gather_context(_inbound())
+
+    assert context["fallbacks"] == []
+    assert not meeting.broken
+
+
+def test_front_down_falls_back_to_the_event_alone(database_url: str, served_product: tuple[FakeProductApp, str]) -> None:
+    _register(served_product[1])
+    with _front_with_history().start() as front:
+        front.fail_next(f"/conversations/{CONVERSATION}/messages", 500, times=10)
+        context = gather_context(_inbound())
+
+    assert context["fallbacks"] == ["messages"]
+    assert context["messages"] == [{"author": ADA, "is_inbound": True, "text": "Please refund me", "created_at": None}]
+    assert context["customer"]["source"] == "integration"  # the other sources are unaffected
+
+
+def test_the_app_integration_down_falls_back_to_the_sender(database_url: str, served_product: tuple[FakeProductApp, str]) -> None:
+    product, url = served_product
+    _register(url)
+    product.fail_next("lookupUser", 500)
+    with _front_with_history().start():
+        context = gather_context(_inbound())
+
+    assert context["fallbacks"] == ["customer"]
+    assert context["customer"] == {"user": {"email": ADA, "name": "Ada"}, "purchases": [], "source": "event"}
+
+
+def test_an_unregistered_app_falls_back_to_strict_defaults(database_url: str) -> None:
+    with _front_with_history().start():
+        context = gather_context(_inbound(app_id="ghost"))
+
+    assert set(context["fallbacks"]) == {"app", "customer"}
+    assert context["app"]["slug"] == "ghost" and context["app"]["auto_send"] is False and context["app"]["approval_policy"] == {}
+
+
+def test_a_preview_without_body_or_sender_is_completed_from_front(database_url: str, served_product: tuple[FakeProductApp, str]) -> None:
+    _register(served_product[1])
+    with _front_with_history().start():
+        context = gather_context(_inbound(body=None, sender_email=None, sender_name=None))
+
+    assert context["fallbacks"] == []
+    assert context["latest_message"]["body"] == "Please refund me"
+    assert context["latest_message"]["sender_email"] == ADA
+    assert context["customer"]["user"]["email"] == ADA
