@@ -193,3 +193,37 @@ def test_missing_token_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None
     with pytest.raises(MissingSetting, match="FRONT_API_TOKEN"):
         get_front()
     reset_front()
+
+
+def test_delete_is_retried_on_5xx_because_it_is_idempotent(front: FakeFront) -> None:
+    client = get_front()
+    draft = client.create_draft("cnv_1", "x", channel_id="cha_1")
+    front.fail_next("/drafts/", 503, times=2)
+    client.delete_draft(draft["id"], draft["version"])
+    assert front.calls_to("DELETE", f"/drafts/{draft['id']}") == 3 and front.drafts == []
+
+
+def test_stale_draft_version_is_a_typed_409_not_retried(front: FakeFront) -> None:
+    client = get_front()
+    draft = client.create_draft("cnv_1", "x", channel_id="cha_1")
+    with pytest.raises(FrontError) as info:
+        client.delete_draft(draft["id"], "v-old")
+    assert info.value.status == 409 and "version" in info.value.message
+    assert front.calls_to("DELETE", f"/drafts/{draft['id']}") == 1 and len(front.drafts) == 1
+
+
+def test_persistent_429_on_post_raises_rate_limited_and_creates_nothing(front: FakeFront) -> None:
+    front.fail_next("/conversations/cnv_1/drafts", 429, times=100, retry_after=0)
+    with pytest.raises(FrontRateLimited):
+        get_front().create_draft("cnv_1", "Hi", channel_id="cha_1")
+    assert front.drafts == []
+    assert front.calls_to("POST", "/conversations/cnv_1/drafts") == 4  # first try + 3 retries, then give up
+
+
+def test_post_read_timeout_is_not_retried(front: FakeFront) -> None:
+    """Front may have made the draft before the timeout; a blind second POST could make two."""
+    front.delay("/conversations/cnv_1/comments", 1.0)
+    client = FrontClient(front.url, front.token, timeout=(1.0, 0.2), retries=3)
+    with pytest.raises(FrontUnavailable):
+        client.add_comment("cnv_1", "hello")
+    assert front.calls_to("POST", "/conversations/cnv_1/comments") == 1
