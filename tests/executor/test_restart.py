@@ -115,3 +115,55 @@ def test_kill_and_restart_mid_sleep_and_mid_wait(served: tuple[ExecutorProcess, 
     assert run["output"] == {"go": 7}
     assert log == ["before"]  # the memoised step did not run again
     assert [s["status"] for s in run["steps"]] == ["Completed", "Completed", "Completed"]
+
+
+def test_kill_mid_call_loses_no_run(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A request in flight when the executor dies is made again by the next one (at least once)."""
+    import threading
+
+    import inngest.flask
+    from flask import Flask
+
+    from lib.inngest.client import make_client, reset_client
+
+    for key in ("INNGEST_BASE_URL", "INNGEST_API_BASE_URL", "INNGEST_EVENT_API_BASE_URL", "INNGEST_SIGNING_KEY"):
+        monkeypatch.delenv(key, raising=False)
+    first = ExecutorProcess(sqlite_url, 0.05)
+    second: ExecutorProcess | None = None
+    monkeypatch.setenv("INNGEST_DEV", first.url)
+    reset_client()
+    client = make_client()
+    entered, release = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    @client.create_function(fn_id="slow-step", trigger=inngest.TriggerEvent(event="test/slow-step"))
+    def slow_step(ctx: inngest.ContextSync) -> str:
+        def work() -> str:
+            calls.append(ctx.attempt)
+            if len(calls) == 1:
+                entered.set()
+                release.wait(30)  # the executor is killed while it waits for this answer
+            return "done"
+
+        return ctx.step.run("work", work)
+
+    app = Flask("mid-call")
+    inngest.flask.serve(app, client, [slow_step])
+    server = LocalServer(app).start()
+    try:
+        assert requests.put(f"{server.url}/api/inngest", timeout=10).status_code == 200
+        requests.post(f"{first.url}/e/k", json={"name": "test/slow-step", "data": {}}, timeout=10).raise_for_status()
+        assert entered.wait(30)
+        first.kill()
+        release.set()
+        second = ExecutorProcess(sqlite_url, 0.05)
+        [run] = _wait_for(lambda: [r for r in _runs(second.url) if r["status"] == "Completed"])
+    finally:
+        release.set()
+        for proc in (first, second):
+            if proc is not None and proc.proc.poll() is None:
+                proc.kill()
+        server.stop()
+        reset_client()
+    assert run["output"] == "done"
+    assert len(calls) == 2  # the lost answer's step ran again: at-least-once, as on Inngest
