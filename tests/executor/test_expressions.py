@@ -49,3 +49,14 @@ def test_durations() -> None:
     assert parse_duration(1500) == 1.5
     with pytest.raises(ValueError):
         parse_duration("soon")
+
+
+def test_every_match_the_project_declares_is_understood() -> None:
+    """Each wait/cancel expression in `lib.inngest.events.MATCHES` parses and pairs only its own events."""
+    from lib.inngest.events import MATCHES
+
+    assert MATCHES
+    for match in MATCHES:
+        trigger = {"name": match.trigger.name, "data": {match.field: "same"}}
+        assert matches(match.expression, {"event": trigger, "async": {"name": match.awaited.name, "data": {match.field: "same"}}})
+        assert not matches(match.expression, {"event": trigger, "async": {"name": match.awaited.name, "data": {match.field: "other"}}})
