@@ -293,6 +293,21 @@ def test_stale_or_future_timestamp_is_401(secrets: None, sink: EventSink, client
     assert sink.events == []
 
 
+@pytest.mark.parametrize(("age_s", "accepted"), [(299.0, True), (301.0, False), (-4.0, True), (-6.0, False)])
+def test_timestamp_window_is_five_minutes_back_and_a_few_seconds_ahead(age_s: float, accepted: bool) -> None:
+    from lib.front.webhooks import WebhookError, verify_app_signature
+
+    sent_ms = 1_700_000_000_000
+    body = b'{"type": "sync"}'
+    signature = sign_app(body, str(sent_ms), APP_SECRET)
+    try:
+        verify_app_signature(body, signature, str(sent_ms), APP_SECRET, now=sent_ms / 1000 + age_s)
+    except WebhookError as exc:
+        assert not accepted and exc.status == 401 and "timestamp" in exc.message
+    else:
+        assert accepted, f"a request {age_s} s old was accepted"
+
+
 def test_no_secret_at_all_is_a_server_error(monkeypatch: pytest.MonkeyPatch, sink: EventSink, client: FlaskClient) -> None:
     monkeypatch.delenv("FRONT_APP_SECRET", raising=False)
     monkeypatch.delenv("FRONT_API_SECRET", raising=False)
