@@ -14,6 +14,8 @@ from tests.executor.test_signing import KEY
 from tests.fakes.inngest_stack import InngestStack
 from tests.fakes.server import LocalServer
 
+OTHER_KEY = "signkey-test-" + "cd" * 32
+
 
 def _echo(client: inngest.Inngest, fn_id: str, event: str) -> inngest.Function:
     @client.create_function(fn_id=fn_id, trigger=inngest.TriggerEvent(event=event))
@@ -71,3 +73,25 @@ def test_a_resync_drops_functions_the_app_no_longer_serves(client: inngest.Innge
     assert after["support-workflows-kept"].startswith(next_deploy.url)  # the new deployment's URL
     assert run["output"] == {"n": 2}
     assert dropped_runs == []  # a removed function is not triggered any more
+
+
+def test_a_refused_registration_fails_the_stack_loudly(client: inngest.Inngest) -> None:
+    """The SDK answers the PUT 200 even when the executor refuses; InngestStack must not be fooled."""
+    fn = _echo(client, "wrong-key", "test/wrong-key")
+    served: list[Flask] = []
+
+    def serve_with_another_key(environ: dict, start_response: object) -> object:
+        if not served:  # built on first request, once the stack has pointed the SDK at its executor
+            other = inngest.Inngest(app_id="support-workflows", is_production=True, signing_key=OTHER_KEY, event_key="local")
+            app = Flask("wrong-key")
+            inngest.flask.serve(app, other, [fn])
+            served.append(app)
+        return served[0](environ, start_response)
+
+    with InngestStack(time_scale=SCALE, signing_key=KEY, serve_app=serve_with_another_key, register=False) as stack:
+        put = requests.put(stack.serve_url, timeout=30)
+        with pytest.raises(AssertionError, match="signing key"):
+            stack.register()
+        registered = _registered(stack)
+    assert put.status_code == 200 and "error" in put.json()  # what the SDK does, and why the body is checked
+    assert registered == {}

@@ -132,9 +132,17 @@ class InngestStack:
     # ---- talking to the executor ----------------------------------------------------------------
 
     def register(self) -> requests.Response:
-        """PUT the serve endpoint, which registers its functions with the executor."""
+        """PUT the serve endpoint, which registers its functions with the executor.
+
+        inngest 0.5.19 answers that PUT 200 even when the executor refused the
+        registration, with the refusal as `{"error": ...}` in the body, so check both.
+        """
         response = requests.put(self.serve_url, timeout=30)
-        if response.status_code >= 400:
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = None
+        if response.status_code >= 400 or (isinstance(body, dict) and body.get("error")):
             raise AssertionError(f"registration failed: {response.status_code} {response.text[:500]}")
         return response
 
