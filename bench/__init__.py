@@ -1,0 +1,13 @@
+"""Benchmarks: `make bench` (or `python -m bench`) prints a table of ratios and writes `bench/results.json`.
+
+Each measurement is set against a baseline measured in the same run, on the same
+machine, so the ratios travel between machines better than the raw numbers do:
+
+- `cold_start`: import time of each `api/*.py` function in a fresh interpreter vs a bare Flask app
+- `ingest`: signed Front webhooks per second under gunicorn vs a JSON-only endpoint in the same server
+- `pipeline`: webhook in to draft in the fake Front, through the offline executor, vs the fakes' delays
+- `memory`: peak RSS of the serve function after 200 workflow runs vs after 1
+
+Benchmarks are not tests: nothing here runs in CI and no test asserts a time.
+Scratch (logs of the servers started) goes to `bench/.work/`, databases to a temp dir.
+"""
