@@ -18,6 +18,10 @@ def sync_target(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         calls.append(request.method)
         return {"ok": True, "modified": False}, 200
 
+    @target.put("/api/refused")
+    def refused() -> tuple[dict, int]:  # what inngest 0.5 answers when Inngest refused the registration
+        return {"error": "signing key mismatch"}, 200
+
     @target.put("/api/broken")
     def broken() -> tuple[dict, int]:
         return {"message": "signing key mismatch"}, 500
@@ -53,6 +57,10 @@ def test_failed_sync_is_a_502_with_the_reason(sync_target: list[str], monkeypatc
     res = app.test_client().get("/api/cron")
     assert res.status_code == 502
     assert "500" in res.json["error"] and "signing key mismatch" in res.json["error"]
+
+    monkeypatch.setenv("INNGEST_SYNC_URL", f"{sync_target[0]}/api/refused")
+    res = app.test_client().get("/api/cron")
+    assert res.status_code == 502 and res.json["error"] == "registration refused: signing key mismatch"
 
     monkeypatch.setenv("INNGEST_SYNC_URL", "http://127.0.0.1:9/api/inngest")  # nothing listens on 9
     res = app.test_client().get("/api/cron")

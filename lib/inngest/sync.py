@@ -45,8 +45,8 @@ def sync_app(url: str | None = None, timeout: float = TIMEOUT_SECONDS) -> SyncRe
         body: Any = response.json()
     except ValueError:
         body = response.text[:500]
+    reason = (body.get("message") or body.get("error")) if isinstance(body, dict) else None
     if response.status_code >= 400:
-        reason = body.get("message") or body.get("error") if isinstance(body, dict) else None
         return SyncResult(
             url=url,
             ok=False,
@@ -54,4 +54,7 @@ def sync_app(url: str | None = None, timeout: float = TIMEOUT_SECONDS) -> SyncRe
             body=body,
             error=f"serve endpoint answered {response.status_code}" + (f": {reason}" if reason else ""),
         )
+    if isinstance(body, dict) and body.get("error"):
+        # The SDK answers 200 even when Inngest refused the registration (e.g. a signing key mismatch).
+        return SyncResult(url=url, ok=False, status=response.status_code, body=body, error=f"registration refused: {body['error']}")
     return SyncResult(url=url, ok=True, status=response.status_code, body=body)

@@ -131,20 +131,14 @@ class InngestStack:
 
     # ---- talking to the executor ----------------------------------------------------------------
 
-    def register(self) -> requests.Response:
-        """PUT the serve endpoint, which registers its functions with the executor.
+    def register(self) -> Any:
+        """PUT the serve endpoint, which registers its functions with the executor, as the cron does."""
+        from lib.inngest.sync import sync_app
 
-        inngest 0.5.19 answers that PUT 200 even when the executor refused the
-        registration, with the refusal as `{"error": ...}` in the body, so check both.
-        """
-        response = requests.put(self.serve_url, timeout=30)
-        try:
-            body: Any = response.json()
-        except ValueError:
-            body = None
-        if response.status_code >= 400 or (isinstance(body, dict) and body.get("error")):
-            raise AssertionError(f"registration failed: {response.status_code} {response.text[:500]}")
-        return response
+        result = sync_app(self.serve_url, timeout=30)
+        if not result.ok:
+            raise AssertionError(f"registration failed: {result.error} {str(result.body)[:500]}")
+        return result
 
     def send(self, name: str, data: dict, id: str | None = None) -> list[str]:
         event: dict[str, Any] = {"name": name, "data": data}
