@@ -4,8 +4,6 @@ All logic lives in `lib.front.ingest`; this module stays light (no Inngest SDK,
 no SQLAlchemy at import) so a cold start answers Front quickly.
 """
 
-import logging
-
 from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
@@ -14,25 +12,6 @@ from lib.front.ingest import handle
 from lib.web import create_app, json_error
 
 app = create_app(__name__)
-
-
-def _show_logs() -> None:
-    """Send the `support` loggers' INFO lines to stderr when nothing else configured logging.
-
-    On Vercel nobody calls `logging.basicConfig`, and Python then drops INFO records:
-    the ignored-event and sent-event lines (with their counts) would never reach the
-    function's logs. The dev server and pytest configure logging themselves; left alone.
-    """
-    support = logging.getLogger("support")
-    if logging.getLogger().handlers or support.handlers:
-        return
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    support.addHandler(handler)
-    support.setLevel(logging.INFO)
-
-
-_show_logs()
 
 
 @app.post("/api/front")

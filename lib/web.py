@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask, jsonify
@@ -13,8 +14,25 @@ def json_error(status: int, message: str, **extra: Any) -> ResponseReturnValue:
     return jsonify({"error": message, **extra}), status
 
 
+def show_logs() -> None:
+    """Send the `support` loggers' INFO lines to stderr when nothing else configured logging.
+
+    On Vercel nobody calls `logging.basicConfig`, and Python then drops INFO records:
+    counts of ignored webhooks, decisions, sent events would never reach the
+    function's logs. The dev server and pytest configure logging themselves; left alone.
+    """
+    support = logging.getLogger("support")
+    if logging.getLogger().handlers or support.handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    support.addHandler(handler)
+    support.setLevel(logging.INFO)
+
+
 def create_app(name: str) -> Flask:
-    """A Flask app whose HTTP errors (404, 405, 413, 400...) answer JSON, not HTML."""
+    """A Flask app whose HTTP errors (404, 405, 413, 400...) answer JSON, not HTML, and whose logs show."""
+    show_logs()
     app = Flask(name)
 
     @app.errorhandler(HTTPException)
