@@ -18,7 +18,6 @@ real-shaped messages and webhook deliveries for posting to `/api/front`.
 from __future__ import annotations
 
 import itertools
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from typing import Any
 from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from tests.fakes.server import LocalServer
+from tests.fakes.server import EnvSwap, LocalServer
 
 TOKEN = "front-test-token"
 
@@ -129,7 +128,7 @@ class FakeFront:
         self._delays: dict[str, float] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-        self._saved_env: dict[str, str | None] = {}
+        self._env = EnvSwap()
         self.app = self._make_app()
         self._server: LocalServer | None = None
 
@@ -192,21 +191,15 @@ class FakeFront:
     def start(self) -> "FakeFront":
         """Serve on 127.0.0.1 and point `get_front()` at it (environment restored by `stop`)."""
         self._server = LocalServer(self.app).start()
-        self._saved_env = {key: os.environ.get(key) for key in ("FRONT_API_BASE_URL", "FRONT_API_TOKEN")}
-        os.environ["FRONT_API_BASE_URL"] = self.url
-        os.environ["FRONT_API_TOKEN"] = self.token or "unchecked-token"  # token=None: any token is accepted
+        # token=None: any token is accepted
+        self._env.set({"FRONT_API_BASE_URL": self.url, "FRONT_API_TOKEN": self.token or "unchecked-token"})
         _reset_front()
         return self
 
     def stop(self) -> None:
         if self._server is not None:
             self._server.stop()
-        for key, value in self._saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        self._saved_env = {}
+        self._env.restore()
         _reset_front()
 
     def __enter__(self) -> "FakeFront":

@@ -20,7 +20,6 @@ connections are refused.
 
 from __future__ import annotations
 
-import os
 import threading
 import uuid
 from types import TracebackType
@@ -28,7 +27,7 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 
-from tests.fakes.server import LocalServer
+from tests.fakes.server import EnvSwap, LocalServer
 
 # Env variables the SDK reads for its origins and key; saved and restored by EventSink.
 _ENV_KEYS = (
@@ -49,7 +48,7 @@ class EventSink:
         self._lock = threading.Lock()
         self._fail_status: int | None = None
         self._fail_times: int | None = None
-        self._saved_env: dict[str, str | None] = {}
+        self._env = EnvSwap()
         self.app = self._make_app()
         self._server = LocalServer(self.app)
         self._running = False
@@ -86,11 +85,7 @@ class EventSink:
     def start(self) -> "EventSink":
         self._server.start()
         self._running = True
-        self._saved_env = {key: os.environ.get(key) for key in _ENV_KEYS}
-        for key in _ENV_KEYS:
-            os.environ.pop(key, None)
-        os.environ["INNGEST_DEV"] = self.url
-        os.environ["INNGEST_BASE_URL"] = self.url
+        self._env.set({**dict.fromkeys(_ENV_KEYS), "INNGEST_DEV": self.url, "INNGEST_BASE_URL": self.url})
         _reset_client()
         return self
 
@@ -102,12 +97,7 @@ class EventSink:
 
     def close(self) -> None:
         self.stop()
-        for key, value in self._saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        self._saved_env = {}
+        self._env.restore()
         _reset_client()
 
     def __enter__(self) -> "EventSink":

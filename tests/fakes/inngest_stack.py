@@ -20,14 +20,13 @@ pass the client to use for serving as `client=`.
 
 from __future__ import annotations
 
-import os
 import time
 from types import TracebackType
 from typing import Any, Callable
 
 import requests
 
-from tests.fakes.server import LocalServer
+from tests.fakes.server import EnvSwap, LocalServer
 
 _ENV_KEYS = (
     "INNGEST_DEV",
@@ -58,7 +57,7 @@ class InngestStack:
         self._serve_app = serve_app
         self._client = client
         self._register = register
-        self._saved: dict[str, str | None] = {}
+        self._env = EnvSwap()
         self.executor: Any = None
         self.server: LocalServer | None = None
         self.executor_url = ""
@@ -70,18 +69,17 @@ class InngestStack:
         from lib.executor import Executor
         from lib.inngest.client import reset_client
 
-        self._saved = {k: os.environ.get(k) for k in _ENV_KEYS}
-        for key in _ENV_KEYS:
-            os.environ.pop(key, None)
+        self._env.set(dict.fromkeys(_ENV_KEYS))
         try:
             self.executor = Executor(time_scale=self.time_scale, signing_key=self.signing_key or "", signing_key_fallback="")
             self.executor.start(port=0)
             self.executor_url = self.executor.url
-            os.environ["INNGEST_DEV"] = "0" if self.signing_key else self.executor_url
-            os.environ["INNGEST_BASE_URL"] = self.executor_url
-            os.environ["INNGEST_EVENT_KEY"] = "local"
-            if self.signing_key:
-                os.environ["INNGEST_SIGNING_KEY"] = self.signing_key
+            self._env.set({
+                "INNGEST_DEV": "0" if self.signing_key else self.executor_url,
+                "INNGEST_BASE_URL": self.executor_url,
+                "INNGEST_EVENT_KEY": "local",
+                "INNGEST_SIGNING_KEY": self.signing_key or None,
+            })
             reset_client()
             self.server = LocalServer(self._build_serve_app()).start()
             self.serve_url = f"{self.server.url}/api/inngest"
@@ -104,11 +102,7 @@ class InngestStack:
         if self.executor is not None:
             self.executor.stop()
             self.executor = None
-        for key, value in self._saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        self._env.restore()
         reset_client()
 
     def _build_serve_app(self) -> Any:

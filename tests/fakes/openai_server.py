@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import threading
 import time
 from types import TracebackType
@@ -31,10 +30,9 @@ from typing import Any
 from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from tests.fakes.server import LocalServer
+from tests.fakes.server import EnvSwap, LocalServer
 
 API_KEY = "sk-test-fake"
-ENV_KEYS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MAX_RETRIES", "OPENAI_TIMEOUT_SECONDS")
 
 
 def tool_call(name: str, arguments: dict[str, Any] | str, call_id: str | None = None) -> dict[str, Any]:
@@ -92,7 +90,7 @@ class FakeOpenAI:
         self._released = threading.Event()
         self._ids = itertools.count(1)
         self._server = LocalServer(self._make_app())
-        self._saved_env: dict[str, str | None] = {}
+        self._env = EnvSwap()
 
     # --- scripting ------------------------------------------------------------------------------
 
@@ -126,23 +124,16 @@ class FakeOpenAI:
     def start(self) -> "FakeOpenAI":
         """Serve and point the agent at it (environment restored by `stop`)."""
         self._server.start()
-        self._saved_env = {key: os.environ.get(key) for key in ENV_KEYS}
-        os.environ["OPENAI_API_KEY"] = self.api_key
-        os.environ["OPENAI_BASE_URL"] = self.base_url
-        os.environ["OPENAI_MAX_RETRIES"] = str(self.max_retries)
+        self._env.set({"OPENAI_API_KEY": self.api_key, "OPENAI_BASE_URL": self.base_url, "OPENAI_MAX_RETRIES": str(self.max_retries)})
         if self.timeout is not None:
-            os.environ["OPENAI_TIMEOUT_SECONDS"] = str(self.timeout)
+            self._env.set({"OPENAI_TIMEOUT_SECONDS": str(self.timeout)})
         _reset_client()
         return self
 
     def stop(self) -> None:
         self._released.set()
         self._server.stop()
-        for key, value in self._saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        self._env.restore()
         _reset_client()
 
     def __enter__(self) -> "FakeOpenAI":

@@ -2,11 +2,36 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from types import TracebackType
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from werkzeug.serving import BaseWSGIServer, make_server
+
+
+class EnvSwap:
+    """Point settings at a fake for a while, then put the environment back exactly as it was."""
+
+    def __init__(self) -> None:
+        self._saved: dict[str, str | None] = {}
+
+    def set(self, values: Mapping[str, str | None]) -> None:
+        """Set each variable (None unsets it), remembering the value it had before the first change."""
+        for key, value in values.items():
+            self._saved.setdefault(key, os.environ.get(key))
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+    def restore(self) -> None:
+        for key, value in self._saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved = {}
 
 
 class LocalServer:

@@ -20,7 +20,6 @@ or the network dies between Stripe's work and our database write.
 from __future__ import annotations
 
 import itertools
-import os
 import socket
 import threading
 import time
@@ -30,10 +29,9 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
-from tests.fakes.server import LocalServer
+from tests.fakes.server import EnvSwap, LocalServer
 
 SECRET_KEY = "sk_test_fake"
-_ENV = ("STRIPE_API_BASE", "STRIPE_SECRET_KEY", "STRIPE_MAX_NETWORK_RETRIES")
 
 
 class FakeStripe:
@@ -48,7 +46,7 @@ class FakeStripe:
         self._drops = 0
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-        self._saved: dict[str, str | None] = {}
+        self._env = EnvSwap()
         self._server = LocalServer(self._make_app())
 
     @property
@@ -73,10 +71,7 @@ class FakeStripe:
         from lib.payments.client import reset_stripe
 
         self._server.start()
-        self._saved = {k: os.environ.get(k) for k in _ENV}
-        os.environ["STRIPE_API_BASE"] = self.url
-        os.environ["STRIPE_SECRET_KEY"] = self.secret_key
-        os.environ["STRIPE_MAX_NETWORK_RETRIES"] = "2"
+        self._env.set({"STRIPE_API_BASE": self.url, "STRIPE_SECRET_KEY": self.secret_key, "STRIPE_MAX_NETWORK_RETRIES": "2"})
         reset_stripe()
         return self
 
@@ -84,11 +79,7 @@ class FakeStripe:
         from lib.payments.client import reset_stripe
 
         self._server.stop()
-        for key, value in self._saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        self._env.restore()
         reset_stripe()
 
     # --- the API ---------------------------------------------------------
