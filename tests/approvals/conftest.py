@@ -15,7 +15,7 @@ SIGNING_SECRET = "slack-signing-secret-for-tests"
 
 @pytest.fixture(autouse=True)
 def approval_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    from lib.approvals import pages, slack
+    from lib.approvals import slack
 
     monkeypatch.setenv("APPROVALS_SECRET", SECRET)
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from lib.approvals import notify, slack, store
+from lib.approvals import notify, store
 from lib.approvals.slack import SlackSignatureError, signature_for, verify_signature
 from tests.approvals.conftest import SIGNING_SECRET, make_action
 from tests.fakes.inngest_events import EventSink

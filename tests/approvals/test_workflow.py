@@ -4,7 +4,6 @@ import json
 from typing import Any
 
 import inngest
-import pytest
 from inngest.experimental import mocked
 
 from lib.actions import store as actions

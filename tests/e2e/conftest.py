@@ -8,7 +8,6 @@ and `stripe` clients), approvals web endpoint (api/approvals.py).
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
