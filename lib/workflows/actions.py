@@ -1,13 +1,15 @@
-"""Carrying out actions: `execute-approved-action` and `process-refund`, and `perform_action` they share with the inbound run.
+"""Carrying out actions: `execute-approved-action` and the `process-refund` it invokes.
 
-perform_action: claim-action -> (refund: invoke process-refund | execute-<type>) -> finish-action -> comment-outcome
+execute-approved-action: claim-action -> (refund: invoke process-refund | execute-<type>) -> finish-action -> comment-outcome
 process-refund: stripe-refund -> revoke-access -> refund-completed (stripe/refund.completed)
 
-An action executes once whatever arrives: `execute-approved-action` has one run
-per `actionId` (function idempotency), the claim is a compare-and-set, and the
-Stripe refund carries an idempotency key derived from the action id. A refund
-runs as its own function, invoked by the parent, so its retries and its record
-in the runs list are its own.
+Every action runs here, once, whoever approved it: a human (`action/approved`
+from `request-approval`) or the app's policy (the inbound run invokes this
+function with `decided_by` = `POLICY`). Invoked, it is a run of its own, so a
+teammate's reply cancelling the inbound run cannot strand an action half done.
+Once: one run per `actionId` (function idempotency), a compare-and-set claim,
+and a Stripe idempotency key derived from the action id. A refund is its own
+function too, so its retries and its record in the runs list are its own.
 """
 
 from __future__ import annotations
@@ -55,19 +57,6 @@ def process_refund(ctx: inngest.ContextSync) -> dict[str, Any]:
     return {"refunded": True, "refund": refund, "access": access}
 
 
-def perform_action(ctx: inngest.ContextSync, action_id: str, *, decided_by: str | None = None) -> dict[str, Any]:
-    """Execute a stored action inside the calling run; the finished action (`status` completed|failed) or why not."""
-    claimed = ctx.step.run("claim-action", execution.claim, action_id, ctx.run_id)
-    if not claimed["claimed"]:
-        return {"id": action_id, "status": claimed.get("status"), "skipped": claimed["reason"]}
-    action = claimed["action"]
-
-    outcome = _execute(ctx, action)
-    finished = ctx.step.run("finish-action", execution.finish, action_id, ctx.run_id, outcome)
-    ctx.step.run("comment-outcome", execution.comment_outcome, action["conversation_id"], finished, decided_by)
-    return finished
-
-
 def _execute(ctx: inngest.ContextSync, action: dict[str, Any]) -> dict[str, Any]:
     params = action.get("parameters") or {}
     if action["type"] == ActionType.REFUND:
@@ -89,6 +78,9 @@ def _execute(ctx: inngest.ContextSync, action: dict[str, Any]) -> dict[str, Any]
         return execution.failure(f"{action['type']} kept failing: {exc}")
 
 
+POLICY = "app policy"  # `decided_by` when no human had to approve
+
+
 @get_client().create_function(
     fn_id="execute-approved-action",
     name="Execute an approved action",
@@ -97,8 +89,19 @@ def _execute(ctx: inngest.ContextSync, action: dict[str, Any]) -> dict[str, Any]
     retries=3,
 )
 def execute_approved_action(ctx: inngest.ContextSync) -> dict[str, Any]:
+    """The finished action (`status` completed|failed), or why it was left alone (`skipped`)."""
     approved = ACTION_APPROVED.parse(ctx.event.data)
-    return perform_action(ctx, approved.action_id, decided_by=approved.decided_by)
+    action_id = approved.action_id
+
+    claimed = ctx.step.run("claim-action", execution.claim, action_id, ctx.run_id)
+    if not claimed["claimed"]:
+        return {"id": action_id, "status": claimed.get("status"), "skipped": claimed["reason"]}
+    action = claimed["action"]
+
+    outcome = _execute(ctx, action)
+    finished = ctx.step.run("finish-action", execution.finish, action_id, ctx.run_id, outcome)
+    ctx.step.run("comment-outcome", execution.comment_outcome, action["conversation_id"], finished, approved.decided_by)
+    return finished
 
 
 FUNCTIONS = [execute_approved_action, process_refund]

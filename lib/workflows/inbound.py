@@ -22,12 +22,13 @@ from lib.inngest.events import (
     FRONT_INBOUND_RECEIVED,
     FRONT_OUTBOUND_SENT,
     HUMAN_REPLY_CANCELS_AUTO_SEND,
+    ActionApproved,
     ActionSpec,
     ApprovalRequested,
     InboundReceived,
 )
 from lib.workflows import steps
-from lib.workflows.actions import perform_action
+from lib.workflows.actions import POLICY, execute_approved_action
 from lib.workflows.context import gather_context
 
 THROTTLE = inngest.Throttle(key="event.data.conversationId", limit=1, period=timedelta(seconds=10))
@@ -98,9 +99,16 @@ def _handle_action(
         ctx.step.send_event("request-approval", APPROVAL_REQUESTED.build(request, id=f"approval-requested-{stored['id']}"))
         return {"id": stored["id"], "type": stored["type"], "status": "pending_approval"}
 
-    finished = perform_action(ctx, stored["id"])
+    # The app's policy approves it: run it as its own (invoked) run, which a teammate's reply
+    # cancelling this one cannot cut short, and use its result in the reply.
+    approved = ActionApproved(action_id=stored["id"], conversation_id=inbound.conversation_id,
+                              app_id=inbound.app_id, decided_by=POLICY)
+    try:
+        finished = ctx.step.invoke("execute-action", function=execute_approved_action, data=approved.wire())
+    except inngest.StepError as exc:
+        finished = {"status": "failed", "error": f"execute-approved-action failed: {exc}"}
     return {"id": stored["id"], "type": stored["type"], "status": finished.get("status"),
-            "result": finished.get("result"), "error": finished.get("error")}
+            "result": finished.get("result"), "error": finished.get("error") or finished.get("skipped")}
 
 
 FUNCTIONS = [handle_inbound_message]

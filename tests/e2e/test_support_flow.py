@@ -109,8 +109,13 @@ def test_auto_send_app_sends_after_the_delay(sqlite_url: str, scene_factory: Any
     run = _inbound_run(scene)
 
     assert run["output"]["autoSend"] == {"sent": True}, run["output"]
-    assert len(scene.front.replies) == 1
     assert [s["name"] for s in run["steps"] if s["op"] == "Sleep"] == ["wait-for-send"]
+    # The sign-in link (the customer's own address: no approval) was made by the app and went out with the reply.
+    [executed] = scene.stack.wait_for_run("execute-approved-action", timeout=30)
+    assert executed["parent_run_id"] == run["id"] and executed["output"]["status"] == "completed"
+    [link] = scene.product.magic_links
+    [reply] = scene.front.replies
+    assert link in reply["body"]
 
 
 def test_a_teammate_reply_cancels_the_pending_auto_send(sqlite_url: str, scene_factory: Any) -> None:
@@ -222,3 +227,21 @@ def test_a_refund_within_the_apps_policy_runs_in_the_inbound_run(sqlite_url: str
     assert len(scene.stripe.refunds) == 1 and "pi_100" in scene.product.revoked
     assert scene.stack.runs("request-approval") == []
     assert len(scene.front.drafts) == 1
+
+
+def test_a_teammate_reply_mid_refund_cancels_the_reply_but_not_the_refund(sqlite_url: str, scene_factory: Any) -> None:
+    scene = scene_factory(approval_policy={"refund_auto_approve_max_amount": 5000}, auto_send=True)
+    scene.stripe.delay = 1.0  # the refund is in flight when the teammate answers
+    scene.customer_writes("cnv_mid", "Please refund the Pro plan, I never used it", event_id="evt_mid")
+    scene.stack.wait_for(lambda: scene.stripe.requests, timeout=30)
+
+    assert scene.teammate_replies("cnv_mid", event_id="evt_mid_reply").status_code == 200
+    scene.stack.wait_for_run("handle-inbound-message", status="Cancelled", timeout=30)
+    [executed] = scene.stack.wait_for_run("execute-approved-action", timeout=60)
+
+    assert executed["output"]["status"] == "completed"
+    assert len(scene.stripe.refunds) == 1
+    stored = get_action(executed["output"]["id"])
+    assert stored is not None and stored.status == "completed"
+    assert any("refund (approved by app policy) is done" in c["body"] for c in scene.front.comments)
+    assert scene.front.drafts == [] and scene.front.replies == []
