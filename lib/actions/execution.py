@@ -42,24 +42,12 @@ def claim(action_id: str, run_id: str) -> dict[str, Any]:
     claimable = [store.APPROVED] if record.requires_approval else [store.PROPOSED, store.APPROVED]
     if store.transition(action_id, from_=claimable, to=store.EXECUTING, execution_run_id=run_id):
         audit.record(ACTOR, "action.executing", action_id=action_id, conversation_id=record.conversation_id, run_id=run_id)
-    else:
-        current = store.get_action(action_id)
-        assert current is not None
-        if not (current.status == store.EXECUTING and _claimed_by(action_id) == run_id):
-            logger.info("action %s is %s; run %s leaves it alone", action_id, current.status, run_id)
-            return {"claimed": False, "reason": f"the action is {current.status}", "status": current.status}
     claimed = store.get_action(action_id)
     assert claimed is not None
+    if not (claimed.status == store.EXECUTING and claimed.execution_run_id == run_id):  # ours, or a retry of our claim
+        logger.info("action %s is %s; run %s leaves it alone", action_id, claimed.status, run_id)
+        return {"claimed": False, "reason": f"the action is {claimed.status}", "status": claimed.status}
     return {"claimed": True, "action": _action_json(claimed)}
-
-
-def _claimed_by(action_id: str) -> str | None:
-    from lib.db import get_db
-    from lib.db.models import Action
-
-    with get_db().session() as session:
-        row = session.get(Action, action_id)
-        return row.execution_run_id if row else None
 
 
 def finish(action_id: str, run_id: str, outcome: dict[str, Any]) -> dict[str, Any]:

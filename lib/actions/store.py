@@ -41,6 +41,7 @@ class ActionRecord(BaseModel):
     result: dict[str, Any] | None = None
     error: str | None = None
     executed_at: datetime | None = None
+    execution_run_id: str | None = None
 
 
 def action_id_for(*parts: str) -> str:
