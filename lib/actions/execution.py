@@ -59,13 +59,12 @@ def finish(action_id: str, run_id: str, outcome: dict[str, Any]) -> dict[str, An
     # A failure keeps whatever the action already holds (a refund made before a later step failed).
     fields: dict[str, Any] = {"result": outcome.get("result"), "executed_at": utcnow()} if ok else {}
     fields["error"] = None if ok else str(outcome.get("error") or "failed")[:5000]
-    if store.transition(action_id, from_=[store.EXECUTING], to=status, **fields):
-        record = store.get_action(action_id)
-        assert record is not None
-        audit.record(ACTOR, f"action.{status}", action_id=action_id, conversation_id=record.conversation_id,
-                     run_id=run_id, error=fields["error"])
+    changed = store.transition(action_id, from_=[store.EXECUTING], to=status, **fields)
     record = store.get_action(action_id)
     assert record is not None
+    if changed:
+        audit.record(ACTOR, f"action.{status}", action_id=action_id, conversation_id=record.conversation_id,
+                     run_id=run_id, error=fields["error"])
     return {"id": record.id, "type": record.type, "status": record.status, "result": record.result, "error": record.error}
 
 
@@ -135,8 +134,6 @@ def stripe_refund(action_id: str, purchase_id: str, reason: str) -> dict[str, An
 
 def _remember_refund(action_id: str, refund: dict[str, Any]) -> None:
     """Keep the refund on the action (and in the audit log once), before anything else can fail."""
-    from sqlalchemy import update
-
     from lib.db import get_db
     from lib.db.models import Action
 
@@ -145,7 +142,7 @@ def _remember_refund(action_id: str, refund: dict[str, Any]) -> None:
         assert row is not None
         if (row.result or {}).get("refund", {}).get("id") == refund["id"]:
             return  # a re-run of the step: Stripe replayed the refund we already stored
-        session.execute(update(Action).where(Action.id == action_id).values(result={**(row.result or {}), "refund": refund}))
+        row.result = {**(row.result or {}), "refund": refund}
         audit.record("stripe", "refund.created", action_id=action_id, conversation_id=row.conversation_id, session=session,
                      refund_id=refund["id"], amount=refund.get("amount"), currency=refund.get("currency"))
 
@@ -193,14 +190,7 @@ def describe(finished: dict[str, Any], decided_by: str | None = None) -> str:
 
 
 def comment_outcome(conversation_id: str, finished: dict[str, Any], decided_by: str | None = None) -> dict[str, Any]:
-    from lib.fallback import with_fallback
+    from lib.front.client import comment_best_effort
 
     text = describe(finished, decided_by)
-
-    def comment() -> dict[str, Any]:
-        from lib.front.client import get_front
-
-        return get_front().add_comment(conversation_id, text)
-
-    _, failed = with_fallback(comment, {}, what="Front comment on an action's outcome")
-    return {"commented": not failed, "text": text}
+    return {"commented": comment_best_effort(conversation_id, text, what="Front comment on an action's outcome"), "text": text}

@@ -278,6 +278,14 @@ def get_front() -> FrontClient:
     return _front
 
 
+def comment_best_effort(conversation_id: str, text: str, *, what: str) -> bool:
+    """Leave teammates a comment; a Front failure is logged, not raised, since a note must never fail a run. True if posted."""
+    from lib.fallback import with_fallback
+
+    _, failed = with_fallback(lambda: get_front().add_comment(conversation_id, text), {}, what=what)
+    return not failed
+
+
 def reset_front() -> None:
     """Forget the client (tests point FRONT_API_BASE_URL at a new fake per case)."""
     global _front

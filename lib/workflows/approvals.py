@@ -116,20 +116,14 @@ def request_approval(ctx: inngest.ContextSync) -> dict[str, Any]:
 def comment_rejection(rejected: dict[str, Any]) -> dict[str, Any]:
     """Tell teammates in Front that the action was turned down (best effort)."""
     from lib.actions.store import get_action
-    from lib.fallback import with_fallback
+    from lib.front.client import comment_best_effort
 
     event = ActionRejected.model_validate(rejected)
     action = get_action(event.action_id)
     what = action.type if action else "the proposed action"
     text = f"Support AI: {what} was rejected by {event.decided_by}" + (f" ({event.reason})" if event.reason else "") + "."
-
-    def comment() -> dict[str, Any]:
-        from lib.front.client import get_front
-
-        return get_front().add_comment(event.conversation_id, text)
-
-    _, failed = with_fallback(comment, {}, what="Front comment for a rejected action")
-    return {"commented": not failed, "text": text}
+    commented = comment_best_effort(event.conversation_id, text, what="Front comment for a rejected action")
+    return {"commented": commented, "text": text}
 
 
 @get_client().create_function(

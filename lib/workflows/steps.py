@@ -29,15 +29,12 @@ def reason(context: dict[str, Any]) -> dict[str, Any]:
 
 def hand_to_human(conversation_id: str, reason: str) -> dict[str, Any]:
     """Flag the conversation and leave teammates a comment in Front (best effort)."""
+    from lib.front.client import comment_best_effort
+
     conversations.mark_needs_human(conversation_id, reason)
-
-    def comment() -> dict[str, Any]:
-        from lib.front.client import get_front
-
-        return get_front().add_comment(conversation_id, f"Support AI could not prepare an answer ({reason}). Please reply personally.")
-
-    _, failed = with_fallback(comment, {}, what="Front comment for a hand-over")
-    return {"needsHuman": True, "reason": reason, "commented": not failed}
+    text = f"Support AI could not prepare an answer ({reason}). Please reply personally."
+    commented = comment_best_effort(conversation_id, text, what="Front comment for a hand-over")
+    return {"needsHuman": True, "reason": reason, "commented": commented}
 
 
 def store_action(inbound: InboundReceived, context: dict[str, Any], decision: dict[str, Any]) -> dict[str, Any]:
