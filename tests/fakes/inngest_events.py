@@ -15,12 +15,15 @@ restores the environment afterwards.
 `sink.fail_with(503)` makes every send answer 503 (the SDK retries 5xx a few
 times, then raises); `sink.fail_with(503, times=2)` fails only the next two
 requests; `sink.fail_with(None)` heals it; `sink.stop()` takes it down so
-connections are refused.
+connections are refused. `sink.delay = 5.0` makes every answer that slow (the event
+is taken only once the answer goes out): Inngest's Event API gives no latency guarantee,
+and the SDK's send retries 5xx and network errors (inngest-py `send_sync`, 5 attempts).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from types import TracebackType
 from typing import Any
@@ -52,6 +55,7 @@ class EventSink:
         self.app = self._make_app()
         self._server = LocalServer(self.app)
         self._running = False
+        self.delay: float = 0.0
 
     # -- control --------------------------------------------------------------
 
@@ -114,6 +118,8 @@ class EventSink:
         @app.post("/e/<key>")
         def receive(key: str) -> Any:
             body = request.get_json(silent=True)
+            if self.delay:
+                time.sleep(self.delay)
             with self._lock:
                 status = self._take_failure()
                 self.requests.append({"key": key, "body": body, "status": status or 200})
