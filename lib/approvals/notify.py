@@ -33,14 +33,22 @@ def notify_approvers(action_id: str) -> dict[str, Any]:
     return notified
 
 
-def update_slack_message(action_id: str) -> bool:
-    """After a decision, replace the Slack buttons by who decided (bot messages only; best effort)."""
+def update_slack_message(action_id: str, response_url: str | None = None) -> dict[str, Any]:
+    """After a decision or expiry, replace the Slack buttons by the outcome; raises when Slack fails (the step retries).
+
+    Bot messages are edited with `chat.update`; incoming-webhook messages have no
+    id to edit, only the clicker's `response_url` (`replace_original`).
+    """
     from lib.approvals import slack, store
 
     view = store.get(action_id)
-    posted = ((view.notified or {}).get("slack") or {}) if view else {}
-    if view is None or not posted.get("channel") or not posted.get("ts"):
-        return False
-    _, failed = with_fallback(lambda: slack.update_decided(view, posted["channel"], posted["ts"]), None,
-                              what="updating the Slack approval message")
-    return not failed
+    if view is None:
+        return {"updated": None, "why": "no approval request"}
+    posted = (view.notified or {}).get("slack") or {}
+    if posted.get("channel") and posted.get("ts"):
+        slack.update_decided(view, posted["channel"], posted["ts"])
+        return {"updated": "chat.update", "state": view.status}
+    if response_url:
+        slack.replace_through_response_url(view, response_url)
+        return {"updated": "response_url", "state": view.status}
+    return {"updated": None, "why": "no Slack message this service can edit"}

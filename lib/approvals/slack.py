@@ -6,6 +6,12 @@ carry the action id as their value; `action_id` says approve or reject.
 Interactive callbacks are verified here, in one place: Slack's `v0` HMAC-SHA256
 over `v0:{timestamp}:{body}` with `SLACK_SIGNING_SECRET`, refused when the
 timestamp is more than five minutes away (replays).
+
+Every text that did not come from our own code (customer e-mail, the agent's
+reasoning, parameters, names, ids) goes through `escape` before it enters mrkdwn:
+Slack turns `<!channel>`, `<@U123>` and `<https://x|label>` into live mentions and
+links, and only `&amp;` `&lt;` `&gt;` stop that (Slack, "Formatting text for app
+surfaces", escaping text). `plain_text` objects are not parsed and stay as they are.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from lib import config
 
@@ -40,6 +47,10 @@ class SlackSignatureError(Exception):
 
 class SlackError(RuntimeError):
     """Slack answered with an error (`ok: false` or an HTTP failure)."""
+
+
+class SlackGone(SlackError):
+    """The response URL is spent or expired (Slack allows 5 uses within 30 minutes): retrying cannot help."""
 
 
 @dataclass(frozen=True)
@@ -134,27 +145,37 @@ def _local(url: Any) -> bool:
 # -- messages -----------------------------------------------------------------
 
 
+def escape(text: str) -> str:
+    """Text shown literally in mrkdwn: `&`, `<`, `>` as Slack's entities (and nothing else, Slack decodes only these)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _link(url: str, label: str) -> str:
+    """`<url|label>` with a URL our code built; its `&`s escaped as Slack expects inside links."""
+    return f"<{escape(url)}|{label}>"
+
+
 def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def approval_blocks(view: "ApprovalView", web_url: str | None) -> list[dict[str, Any]]:
     """The Block Kit message: who, what, why, and Approve/Reject buttons whose value is the action id."""
-    parameters = json.dumps(view.parameters, indent=2, sort_keys=True, default=str)
+    parameters = escape(json.dumps(view.parameters, indent=2, sort_keys=True, default=str))
     fields = [
-        {"type": "mrkdwn", "text": f"*Customer*\n{view.customer_email or 'unknown'}"},
-        {"type": "mrkdwn", "text": f"*Action*\n`{view.action_type}`"},
+        {"type": "mrkdwn", "text": f"*Customer*\n{escape(view.customer_email or 'unknown')}"},
+        {"type": "mrkdwn", "text": f"*Action*\n`{escape(view.action_type)}`"},
     ]
     if view.app_name:
-        fields.append({"type": "mrkdwn", "text": f"*App*\n{view.app_name}"})
-    links = f"<https://app.frontapp.com/open/{view.conversation_id}|Front conversation>"
+        fields.append({"type": "mrkdwn", "text": f"*App*\n{escape(view.app_name)}"})
+    links = _link(f"https://app.frontapp.com/open/{quote(view.conversation_id, safe='')}", "Front conversation")
     if web_url:
-        links += f" · <{web_url}|Open in the approvals page>"
+        links += " · " + _link(web_url, "Open in the approvals page")
     return [
         {"type": "header", "text": {"type": "plain_text", "text": _truncate(f"Approval needed: {view.action_type}", 150)}},
         {"type": "section", "fields": fields},
         {"type": "section", "text": {"type": "mrkdwn", "text": _truncate(f"*Parameters*\n```{parameters}```", 3000)}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": _truncate(f"*Agent's reasoning*\n{view.agent_reasoning or '(none)'}", 3000)}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": _truncate(f"*Agent's reasoning*\n{escape(view.agent_reasoning or '(none)')}", 3000)}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": links}]},
         {
             "type": "actions",
@@ -172,9 +193,14 @@ def approval_blocks(view: "ApprovalView", web_url: str | None) -> list[dict[str,
 def decided_blocks(view: "ApprovalView") -> list[dict[str, Any]]:
     """The message after a decision: the same facts, the buttons replaced by who decided."""
     blocks = [b for b in approval_blocks(view, None) if b["type"] != "actions"]
-    state = view.describe().removeprefix("already ")
-    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{state[:1].upper()}{state[1:]}*"}})
+    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{escape(decided_text(view))}*"}})
     return blocks
+
+
+def decided_text(view: "ApprovalView") -> str:
+    """"Approved by X at T", "Expired: ..." (not escaped)."""
+    state = view.describe().removeprefix("already ")
+    return f"{state[:1].upper()}{state[1:]}"
 
 
 def _api(method: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -191,7 +217,7 @@ def _api(method: str, payload: dict[str, Any]) -> dict[str, Any]:
 
 def post_approval(view: "ApprovalView", web_url: str | None) -> dict[str, Any]:
     """Post the approval message; returns where it went (channel and ts, or the webhook)."""
-    text = f"Approval needed: {view.action_type} for {view.customer_email or 'a customer'}"
+    text = escape(f"Approval needed: {view.action_type} for {view.customer_email or 'a customer'}")
     blocks = approval_blocks(view, web_url)
     if config.env("SLACK_BOT_TOKEN"):
         channel = config.require("SLACK_CHANNEL", "the bot token needs a channel to post approval messages in")
@@ -206,7 +232,21 @@ def post_approval(view: "ApprovalView", web_url: str | None) -> dict[str, Any]:
 
 def update_decided(view: "ApprovalView", channel: str, ts: str) -> dict[str, Any]:
     """Replace the buttons of a posted message by the decision (bot token only)."""
-    return _api("chat.update", {"channel": channel, "ts": ts, "text": view.describe(), "blocks": decided_blocks(view)})
+    return _api("chat.update", {"channel": channel, "ts": ts, "text": escape(decided_text(view)), "blocks": decided_blocks(view)})
+
+
+def replace_through_response_url(view: "ApprovalView", response_url: str) -> None:
+    """Replace the clicked message (buttons included) by the decision: the only way to edit an incoming-webhook message.
+
+    Slack accepts a click's `response_url` 5 times within 30 minutes; a spent or
+    expired one answers 404 (`SlackGone`), anything else >= 400 is worth a retry.
+    """
+    response = get_session().post(response_url, json={"replace_original": True, "text": escape(decided_text(view)),
+                                                      "blocks": decided_blocks(view)}, timeout=TIMEOUT)
+    if response.status_code == 404:
+        raise SlackGone(f"the response_url is no longer usable: {response.text[:100]}")
+    if response.status_code >= 400:
+        raise SlackError(f"Slack response_url answered HTTP {response.status_code}: {response.text[:200]}")
 
 
 def configured() -> bool:

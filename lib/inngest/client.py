@@ -34,7 +34,10 @@ def get_client() -> "inngest.Inngest":
     return _client
 
 
-def make_client() -> "inngest.Inngest":
+def make_client(request_timeout: float | None = None) -> "inngest.Inngest":
+    """A new client; `request_timeout` (seconds) bounds each HTTP attempt, the SDK's default is 30 s."""
+    import datetime
+
     import inngest
 
     return inngest.Inngest(
@@ -42,6 +45,7 @@ def make_client() -> "inngest.Inngest":
         is_production=config.inngest_is_production(),
         env=config.inngest_env(),
         logger=logger,
+        request_timeout=None if request_timeout is None else datetime.timedelta(seconds=request_timeout),
     )
 
 
@@ -55,6 +59,36 @@ def reset_client() -> None:
 def send(spec: "EventSpec[Any]", data: "EventData", *, id: str | None = None) -> list[str]:
     """Send one catalogued event; raises if Inngest did not accept it."""
     return get_client().send_sync(spec.build(data, id=id))
+
+
+class SendTimeout(TimeoutError):
+    """The event was not confirmed within the deadline; Inngest may or may not have it."""
+
+
+def send_within(spec: "EventSpec[Any]", data: "EventData", *, id: str | None = None, seconds: float) -> list[str]:
+    """Send one catalogued event, giving up after `seconds` in all (`SendTimeout`).
+
+    `send_sync` makes up to 5 attempts, each bounded only by the client's
+    `request_timeout`, with backoff sleeps between them (about 3 s in all even when
+    every attempt fails at once), so no client setting bounds the whole send. The
+    SDK's async `send` does the same with `await`s, so cancelling it at the deadline
+    stops it: no attempt is left running that could deliver the event after we gave
+    up, only one already answered by Inngest but not yet read. The client is a
+    fresh one, because the SDK's async HTTP client belongs to the thread and event
+    loop that first used it.
+    """
+    import asyncio
+
+    event = spec.build(data, id=id)
+    client = make_client(request_timeout=seconds)
+
+    async def bounded() -> list[str]:
+        try:
+            return await asyncio.wait_for(client.send(event), timeout=seconds)
+        except asyncio.TimeoutError as exc:
+            raise SendTimeout(f"Inngest did not confirm {spec.name} within {seconds:g} s") from exc
+
+    return asyncio.run(bounded())
 
 
 def send_many(events: Sequence["inngest.Event"]) -> list[str]:

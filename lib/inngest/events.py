@@ -104,11 +104,14 @@ class ApprovalRequested(EventData):
 
 
 class ApprovalDecided(EventData):
+    """A human decided. `response_url` is the Slack click's (valid 30 min, 5 uses): the workflow replaces the message through it."""
+
     action_id: str
     decision: Literal["approved", "rejected"]
     decided_by: str
     channel: Literal["slack", "web", "api"] = "web"
     reason: str | None = None
+    response_url: str | None = None
 
 
 class ActionApproved(EventData):

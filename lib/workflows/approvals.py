@@ -1,8 +1,14 @@
 """`request-approval` and `notify-rejection`: a human decides before the action runs.
 
 create-request -> notify-approvers -> wait-for-decision (support/approval.decided,
-same actionId, 24 h) -> record-decision -> send-outcome (action/approved|rejected),
-or on timeout handle-timeout (expired; a late decision is refused with 409).
+same actionId, 24 h) -> record-decision -> send-outcome (action/approved|rejected)
+-> update-slack-message, or on timeout handle-timeout (expired; a late decision is
+refused with 409) -> update-slack-message.
+
+The Slack message is updated here, not by the endpoint that took the click: Slack
+gives that endpoint 3 s, and a step is retried. The update comes after the outcome,
+so a Slack outage never holds an approved action back; on the last attempt (or
+when the click's response URL is spent) it gives up and says so in its output.
 
 The approver endpoints record the decision first (so duplicates get a clear 409);
 `record-decision` records it again idempotently and takes the stored decision as
@@ -29,6 +35,7 @@ from lib.inngest.events import (
 )
 
 APPROVAL_TIMEOUT = timedelta(hours=24)
+RETRIES = 3
 
 
 def create_request(action_id: str) -> dict[str, Any]:
@@ -71,19 +78,31 @@ def record_decision(decided: dict[str, Any]) -> dict[str, Any]:
 def handle_timeout(action_id: str) -> dict[str, Any]:
     """Nobody decided in time: expire the request, unless a decision landed just before."""
     from lib.approvals import store
-    from lib.approvals.notify import update_slack_message
-    from lib.fallback import with_fallback
 
-    if store.expire(action_id):
-        with_fallback(lambda: update_slack_message(action_id), False, what="updating the Slack message")
+    store.expire(action_id)
     return _stored_outcome(action_id)
+
+
+def update_slack(action_id: str, response_url: str | None, last_attempt: bool) -> dict[str, Any]:
+    """Show the outcome in the Slack message; Slack failures retry, except on the last attempt or a spent response URL."""
+    from lib.approvals.notify import update_slack_message
+    from lib.approvals.slack import SlackGone
+
+    try:
+        return update_slack_message(action_id, response_url)
+    except SlackGone as exc:
+        return {"updated": False, "error": str(exc)}
+    except Exception as exc:
+        if not last_attempt:
+            raise
+        return {"updated": False, "error": f"{type(exc).__name__}: {exc}"}
 
 
 @get_client().create_function(
     fn_id="request-approval",
     name="Request human approval",
     trigger=inngest.TriggerEvent(event=APPROVAL_REQUESTED.name),
-    retries=3,
+    retries=RETRIES,
 )
 def request_approval(ctx: inngest.ContextSync) -> dict[str, Any]:
     requested = APPROVAL_REQUESTED.parse(ctx.event.data)
@@ -97,10 +116,12 @@ def request_approval(ctx: inngest.ContextSync) -> dict[str, Any]:
         if_exp=APPROVAL_DECISION_MATCH.expression,
         timeout=APPROVAL_TIMEOUT,
     )
+    response_url = None
     if decided is None:
         outcome = ctx.step.run("handle-timeout", handle_timeout, action_id)
     else:
         outcome = ctx.step.run("record-decision", record_decision, dict(decided.data))
+        response_url = APPROVAL_DECIDED.parse(decided.data).response_url
 
     if outcome["outcome"] == "approved":
         approved = ActionApproved(action_id=action_id, conversation_id=requested.conversation_id,
@@ -110,6 +131,9 @@ def request_approval(ctx: inngest.ContextSync) -> dict[str, Any]:
         rejected = ActionRejected(action_id=action_id, conversation_id=requested.conversation_id,
                                   app_id=requested.app_id, decided_by=outcome["decidedBy"], reason=outcome.get("reason"))
         ctx.step.send_event("send-outcome", ACTION_REJECTED.build(rejected, id=f"action-rejected-{action_id}"))
+    if notified.get("slack") and outcome["outcome"] in ("approved", "rejected", "expired"):
+        slack = ctx.step.run("update-slack-message", update_slack, action_id, response_url, ctx.attempt >= RETRIES)
+        return {"actionId": action_id, "notified": notified, **outcome, "slackUpdate": slack}
     return {"actionId": action_id, "notified": notified, **outcome}
 
 

@@ -84,11 +84,15 @@ def test_slack_click_end_to_end(sqlite_url: str, sink: EventSink, fake_slack: Fa
     notify.notify_approvers(action_id)
     client = app.test_client()
 
-    response = _signed_post(client, _click(action_id, response_url=fake_slack.response_url))
+    response_url = fake_slack.response_url
+    response = _signed_post(client, _click(action_id, response_url=response_url))
     assert response.status_code == 200 and response.json["outcome"] == "recorded"
     [event] = sink.named("support/approval.decided")
     assert event["id"] == f"approval-decided-{action_id}"
-    assert event["data"] == {"actionId": action_id, "decision": "approved", "decidedBy": "slack:ann", "channel": "slack", "reason": None}
+    assert event["data"] == {"actionId": action_id, "decision": "approved", "decidedBy": "slack:ann", "channel": "slack",
+                             "reason": None, "responseUrl": response_url}
+    assert fake_slack.updated == [] and fake_slack.responses == []  # the workflow updates the message, not the endpoint
+    assert notify.update_slack_message(action_id) == {"updated": "chat.update", "state": "approved"}
     assert fake_slack.updated[0]["ts"] == fake_slack.posted[0]["ts"]  # buttons replaced by the decision
     assert "*Approved by slack:ann at " in json.dumps(fake_slack.updated[0]["blocks"])
     assert not any(b["type"] == "actions" for b in fake_slack.updated[0]["blocks"])
