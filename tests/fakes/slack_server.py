@@ -14,8 +14,8 @@ As unkind as Slack, each behaviour with its source:
 - `delay` makes every answer (Web API, webhook, response URLs) that many seconds slow:
   Slack's API has no latency guarantee.
 - `click()` is Slack delivering a `block_actions` payload to the app's interactivity URL,
-  signed with the `v0` scheme, and giving up after 3 s: "your app must respond ... with an
-  HTTP 200 OK within 3000 ms ... Otherwise, the user will see an error" (Slack, "Handling
+  signed with the `v0` scheme, and giving up after 3 s: the app must send the acknowledgment
+  response (HTTP 200) within 3000 ms, or Slack shows the user an error (Slack, "Handling
   user interaction", acknowledgment response).
 - Each click carries its own `response_url`, good for 5 uses within 30 minutes ("Handling
   user interaction", message responses); a sixth use answers 404 `used_url`.
