@@ -47,7 +47,8 @@ class FakeStripe:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._env = EnvSwap()
-        self._server = LocalServer(self._make_app())
+        self.app = self._make_app()  # public, so a sandbox can serve it on a fixed port
+        self._server = LocalServer(self.app)
 
     @property
     def url(self) -> str:
