@@ -40,12 +40,15 @@ def make_client(request_timeout: float | None = None) -> "inngest.Inngest":
 
     import inngest
 
+    from lib.inngest.failfast import FailFastOnMissingSetting
+
     return inngest.Inngest(
         app_id=config.env("INNGEST_APP_ID") or "support-workflows",
         is_production=config.inngest_is_production(),
         env=config.inngest_env(),
         logger=logger,
         request_timeout=None if request_timeout is None else datetime.timedelta(seconds=request_timeout),
+        middleware=[FailFastOnMissingSetting],  # a missing setting fails its step at once
     )
 
 

@@ -61,7 +61,12 @@ def handle_inbound_message(ctx: inngest.ContextSync) -> dict[str, Any]:
     draft = None
     if decision.get("draft_response"):
         body = steps.with_action_result(decision["draft_response"], action)
-        draft = ctx.step.run("create-draft", steps.create_draft, inbound.conversation_id, ctx.run_id, body, app)
+        try:
+            draft = ctx.step.run("create-draft", steps.create_draft, inbound.conversation_id, ctx.run_id, body, app)
+        except inngest.StepError as exc:
+            # Front kept refusing, or a setting is missing (failed at once): a human writes the reply.
+            ctx.step.run("hand-to-human", steps.hand_to_human, inbound.conversation_id, f"the draft could not be written: {exc}")
+            return {"processed": False, "action": action, "draft": None, "needsHuman": True}
     else:
         ctx.step.run("hand-to-human", steps.hand_to_human, inbound.conversation_id, "the agent wrote no reply")
 
