@@ -170,8 +170,12 @@ def _start_service(args: argparse.Namespace, urls: dict[str, str]) -> tuple[Any,
     from lib.executor import Executor
     from lib.inngest.client import reset_client
 
+    from devkit.runs_page import with_runs_page
+
     try:
-        executor = Executor(time_scale=args.time_scale).start(args.host, args.executor_port)
+        executor = Executor(time_scale=args.time_scale)
+        executor.app = with_runs_page(executor.app, executor.engine)  # the readable runs page
+        executor.start(args.host, args.executor_port)
     except OSError as exc:
         raise SystemExit(f"cannot listen on {args.host}:{args.executor_port} ({exc.strerror or exc}); use --executor-port") from exc
     os.environ["INNGEST_DEV"] = urls["executor"]  # before api.inngest makes its client
