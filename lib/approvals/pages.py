@@ -110,7 +110,9 @@ def _detail(request: Request, action_id: str) -> Response:
     token = form_token(action_id) if item.open else None
     if _wants_json(request):
         return jsonify({"action": item.model_dump(mode="json"), "token": token})
-    return _page("detail", item=item, token=token)
+    from lib.approvals.brief import approval_brief
+
+    return _page("detail", item=item, token=token, brief=approval_brief(action_id))
 
 
 def index(request: Request) -> Response:
@@ -131,7 +133,10 @@ def index(request: Request) -> Response:
         items = store.pending()
         if _wants_json(request):
             return jsonify({"pending": [item.model_dump(mode="json") for item in items]})
-        return _remember_key(request, _page("list", items=items))
+        from lib.approvals.brief import approval_brief
+
+        briefs = {item.action_id: approval_brief(item.action_id) for item in items}
+        return _remember_key(request, _page("list", items=items, briefs=briefs))
     except MissingSetting as exc:
         return _not_configured(request, exc)
 
@@ -171,16 +176,18 @@ def decide(request: Request, action_id: str) -> Response:
     except DecisionNotSent as exc:
         return _message(request, 502, "Not recorded", str(exc), "error", outcome="not_sent")
     status = HTTP_STATUS[result.outcome]
-    titles = {"recorded": f"Decision recorded: {decision}", "already_decided": "Already decided",
-              "expired": "Request expired", "unknown": "Not found"}
+    what = (result.request.action_type.replace("_", " ") if result.request else "action").capitalize()
+    titles = {"recorded": f"{what} {decision}", "already_decided": f"{what} already decided",
+              "expired": f"{what} request expired", "unknown": "Not found"}
     kind = "" if status == 200 else "conflict"
-    extra: dict[str, Any] = {"outcome": result.outcome, "actionId": action_id}
+    extra: dict[str, Any] = {"outcome": result.outcome, "actionId": action_id, "back": "/api/approvals"}
     if result.request is not None:
         extra["status"] = result.request.status
         extra["decidedBy"] = result.request.decided_by
     message = result.message
     if result.outcome == "recorded":
-        message = f"Recorded: {message}. The workflow takes it from here."
+        message = (f"Recorded: {message}. The workflow takes it from here"
+                   f"{' (the refund goes to Stripe next)' if decision == 'approved' and what == 'Refund' else ''}.")
     elif result.outcome == "already_decided":
         message = f"This action was {message}; your decision changed nothing."
     return _message(request, status, titles[result.outcome], message, kind, **extra)

@@ -14,14 +14,21 @@ pre{background:#f6f6f6;padding:.6rem;border-radius:6px;overflow:auto;white-space
 button{font-size:1rem;padding:.45rem 1.1rem;border-radius:6px;border:0;cursor:pointer;margin-right:.5rem}
 .approve{background:#1a7f37;color:#fff}.reject{background:#cf222e;color:#fff}
 .notice{padding:.8rem 1rem;border-radius:6px;background:#eef6ff}.conflict{background:#fff1e5}.error{background:#ffebe9}
-dt{font-weight:600}dd{margin:0 0 .5rem 0}input[type=text]{padding:.35rem;width:18rem}
+dt{font-weight:600}dd{margin:0 0 .5rem 0}
+blockquote,.draft-reply{margin:0;padding:.4rem .8rem;border-left:3px solid #8ab4f8;background:#f6f9ff;white-space:pre-wrap;overflow-wrap:anywhere}
+.draft-reply{border-color:#fbbc04;background:#fffbea}.refund .amount{font-size:1.1rem}input[type=text]{padding:.35rem;width:18rem}
 </style></head><body>{% block body %}{% endblock %}</body></html>"""
 
-ACTION = """{% macro action_card(item, token=None, compact=False) %}
+ACTION = """{% macro action_card(item, token=None, compact=False, brief=None) %}
 <div class="card" id="action-{{ item.action_id }}">
   <h2>{{ item.action_type }}{% if item.app_name %} · {{ item.app_name }}{% endif %}</h2>
   <dl>
     <dt>Customer</dt><dd class="customer">{{ item.customer_email or "unknown" }}</dd>
+    {% if brief and brief.customer_message %}<dt>Customer's latest message</dt><dd><blockquote class="customer-message">{{ brief.customer_message }}</blockquote></dd>{% endif %}
+    {% if brief and brief.purchase and item.action_type == "refund" %}<dt>Refund</dt><dd class="refund"><b class="amount">{{ brief.amount or "amount unknown" }}</b>
+      for <span class="product">{{ brief.purchase.product or "an unnamed product" }}</span>, bought <span class="purchased">{{ brief.purchased_on or "on an unknown date" }}</span>
+      (purchase {{ brief.purchase.id }})</dd>{% endif %}
+    {% if brief and brief.draft_response %}<dt>Reply the agent drafted</dt><dd><div class="draft-reply">{{ brief.draft_response }}</div></dd>{% endif %}
     <dt>Agent's reasoning</dt><dd class="reasoning">{{ item.agent_reasoning or "(none)" }}</dd>
     <dt>Parameters</dt><dd><pre class="parameters">{{ item.parameters | tojson_pretty }}</pre></dd>
     <dt>Conversation</dt><dd><a class="front-link" href="https://app.frontapp.com/open/{{ item.conversation_id | urlencode }}" target="_blank" rel="noopener">Open in Front</a></dd>
@@ -43,12 +50,12 @@ ACTION = """{% macro action_card(item, token=None, compact=False) %}
 LIST = """{% extends "base" %}{% from "action" import action_card %}
 {% block title %}Pending approvals ({{ items | length }}){% endblock %}
 {% block body %}<h1>Pending approvals</h1>
-{% for item in items %}{{ action_card(item, compact=True) }}{% else %}<p class="notice" id="empty">Nothing is waiting for a decision.</p>{% endfor %}
+{% for item in items %}{{ action_card(item, compact=True, brief=briefs.get(item.action_id) if briefs else None) }}{% else %}<p class="notice" id="empty">Nothing is waiting for a decision.</p>{% endfor %}
 {% endblock %}"""
 
 DETAIL = """{% extends "base" %}{% from "action" import action_card %}
 {% block title %}Approve {{ item.action_type }}?{% endblock %}
-{% block body %}<h1>Approval requested</h1>{{ action_card(item, token=token) }}{% endblock %}"""
+{% block body %}<h1>Approval requested</h1>{{ action_card(item, token=token, brief=brief) }}{% endblock %}"""
 
 MESSAGE = """{% extends "base" %}
 {% block title %}{{ title }}{% endblock %}

@@ -62,8 +62,23 @@ def store_action(inbound: InboundReceived, context: dict[str, Any], decision: di
         type=record.type,
         requires_approval=record.requires_approval,
         approval_reason=decision.get("approval_reason"),
+        **_approval_brief(record.type, record.parameters, context, decision),
     )
     return record.model_dump(mode="json", include={"id", "type", "parameters", "status", "requires_approval", "customer_email"})
+
+
+def _approval_brief(kind: str, parameters: dict[str, Any], context: dict[str, Any], decision: dict[str, Any]) -> dict[str, Any]:
+    """What an approver needs next to the action: the message it answers, the drafted reply, the purchase refunded."""
+    brief: dict[str, Any] = {
+        "customer_message": (context.get("latest_message") or {}).get("body"),
+        "draft_response": decision.get("draft_response"),
+    }
+    purchase_id = parameters.get("purchaseId")
+    purchases = (context.get("customer") or {}).get("purchases") or []
+    purchase = next((p for p in purchases if isinstance(p, dict) and str(p.get("id")) == str(purchase_id)), None)
+    if kind == "refund" and purchase is not None:
+        brief["purchase"] = {key: purchase.get(key) for key in ("id", "product", "amount", "currency", "purchased_at")}
+    return brief
 
 
 def with_action_result(body: str, action: dict[str, Any] | None) -> str:

@@ -85,7 +85,7 @@ def test_approve_in_a_real_browser_then_a_second_click_is_refused(sqlite_url: st
         browser.find_element(By.NAME, "approver").send_keys("Ann")
         _submit(browser, "button.approve")
         message = browser.find_element(By.ID, "message").text
-        assert browser.title == "Decision recorded: approved"
+        assert browser.title == "Refund approved"
         assert "approved by web:Ann" in message
 
         [event] = sink.named("support/approval.decided")
@@ -95,7 +95,7 @@ def test_approve_in_a_real_browser_then_a_second_click_is_refused(sqlite_url: st
         browser.switch_to.window(second_tab)
         browser.find_element(By.NAME, "approver").send_keys("Bob")
         _submit(browser, "button.approve")
-        assert browser.title == "Already decided"
+        assert browser.title == "Refund already decided"
         assert "already approved by web:Ann at" in browser.find_element(By.ID, "message").text
         assert len(sink.events) == 1 and store.get(action_id).decided_by == "web:Ann"
 
