@@ -18,9 +18,10 @@ setup: $(STAMP)
 migrate: setup
 	$(PY) -m lib.db.migrate
 
-# The whole service on embedded defaults: SQLite, offline executor, offline agent.
+# The whole service on embedded defaults with sandboxes for Front, Stripe and the product app
+# (`make dev PORT=3100` or `DEV_ARGS="--executor-port 8388 ..."` when ports are taken).
 dev: migrate
-	$(PY) -m lib.local
+	$(PY) -m devkit dev $(if $(PORT),--port $(PORT)) $(DEV_ARGS)
 
 # Only the api/ functions on :3000 (point INNGEST_DEV at your own dev server).
 serve: migrate

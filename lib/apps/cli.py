@@ -26,7 +26,12 @@ def _policy(text: str) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise argparse.ArgumentTypeError(f"--policy must be a JSON object: {exc}") from exc
     if not isinstance(value, dict):
-        raise argparse.ArgumentTypeError("--policy must be a JSON object, e.g. '{\"max_refund_cents\": 5000}'")
+        raise argparse.ArgumentTypeError("--policy must be a JSON object, e.g. '{\"refund_auto_approve_max_amount\": 5000}'")
+    from lib.agent.policy import POLICY_KEYS
+
+    unknown = sorted(set(value) - set(POLICY_KEYS))
+    if unknown:  # a misspelt key would silently change nothing
+        raise argparse.ArgumentTypeError(f"--policy: unknown key(s) {', '.join(unknown)}; known: {', '.join(POLICY_KEYS)}")
     return value
 
 
@@ -126,10 +131,13 @@ def _check_tables() -> None:
     from lib.config import database_url
     from lib.db import get_db
 
+    from lib.db.url_errors import explain
+
     try:
         ready = inspect(get_db().engine).has_table("apps")
-    except SQLAlchemyError as exc:
-        raise CliError(f"cannot open the database at DATABASE_URL ({type(exc).__name__}: {str(exc).splitlines()[0]})") from exc
+    except (SQLAlchemyError, ImportError) as exc:
+        problem = explain(exc, database_url())
+        raise CliError(problem or f"cannot open the database at DATABASE_URL ({type(exc).__name__}: {str(exc).splitlines()[0]})") from exc
     if not ready:
         raise CliError(f"the database has no apps table yet; run `make migrate` first (database: {_safe(database_url())})")
 

@@ -30,8 +30,19 @@ def downgrade(url: str | None = None, revision: str = "base") -> None:
 
 
 def main(argv: list[str]) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from lib.db.url_errors import explain
+
     revision = argv[0] if argv else "head"
-    upgrade(revision=revision)
+    try:
+        upgrade(revision=revision)
+    except (SQLAlchemyError, ImportError) as exc:
+        problem = explain(exc, config.database_url())
+        if problem is None:
+            raise
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     print(f"database at {revision}: {config.database_url().split('@')[-1]}")
     return 0
 

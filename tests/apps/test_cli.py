@@ -21,7 +21,7 @@ def test_add_prints_the_secret_once_and_stores_the_app(database_url: str) -> Non
     added = cli(
         database_url, "add", "--slug", "acme", "--name", "Acme", "--inbox", "inb_1",
         "--integration-url", "https://acme.example/support", "--stripe-account", "acct_1",
-        "--auto-send", "--auto-send-delay", "120", "--policy", '{"max_refund_cents": 5000}',
+        "--auto-send", "--auto-send-delay", "120", "--policy", '{"refund_auto_approve_max_amount": 5000}',
     )
     assert added.returncode == 0, added.stderr
     first, rest = added.stdout.split("\n", 1)
@@ -33,7 +33,7 @@ def test_add_prints_the_secret_once_and_stores_the_app(database_url: str) -> Non
     stored = registry.find_app_by_inbox("inb_1")
     assert stored is not None and stored.integration_secret == secret
     assert (stored.slug, stored.stripe_account, stored.auto_send, stored.auto_send_delay_seconds) == ("acme", "acct_1", True, 120)
-    assert stored.approval_policy == {"max_refund_cents": 5000}
+    assert stored.approval_policy == {"refund_auto_approve_max_amount": 5000}
 
     listed = cli(database_url, "list")
     assert listed.returncode == 0 and secret not in listed.stdout
@@ -75,6 +75,8 @@ def test_unknown_slug_and_bad_input(database_url: str) -> None:
     assert cli(database_url, "rotate-secret", "nope").returncode == 2
     bad_policy = cli(database_url, "add", "--slug", "a", "--name", "A", "--inbox", "i", "--policy", "[1]")
     assert bad_policy.returncode == 2 and "--policy must be a JSON object" in bad_policy.stderr
+    unread = cli(database_url, "add", "--slug", "a", "--name", "A", "--inbox", "i", "--policy", '{"max_refund_cents": 5000}')
+    assert unread.returncode == 2 and "unknown key(s) max_refund_cents" in unread.stderr  # a key the policy never reads
     bad_url = cli(database_url, "add", "--slug", "a", "--name", "A", "--inbox", "i", "--integration-url", "acme.example")
     assert bad_url.returncode == 2 and "http(s) URL" in bad_url.stderr
     assert registry.list_apps() == []
