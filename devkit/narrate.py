@@ -38,11 +38,13 @@ def short_function(function_id: str) -> str:
     return function_id
 
 
-def subject(run: dict[str, Any]) -> str:
-    """What a run is about, from its event: the conversation and the action."""
+def subject(run: dict[str, Any], *, compact: bool = False) -> str:
+    """What a run is about, from its event: the conversation, the action, the purchase (ids only when `compact`)."""
     data = (run.get("event") or {}).get("data") or {}
-    parts = [f"{key} {data[key]}" for key in ("conversationId", "actionId", "purchaseId") if data.get(key)]
-    return ", ".join(parts)
+    keys = [key for key in ("conversationId", "actionId", "purchaseId") if data.get(key)]
+    if compact:
+        return " · ".join(str(data[key]) for key in keys)
+    return ", ".join(f"{key} {data[key]}" for key in keys)
 
 
 class Narrator:

@@ -27,7 +27,7 @@ _STYLE = """
 *{box-sizing:border-box}body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:90rem;padding:1rem 1.5rem;color:#1d1d1f}
 h1{font-size:1.4rem;margin:.2rem 0 .6rem}form{margin:.5rem 0 1rem;display:flex;gap:.8rem;align-items:center;flex-wrap:wrap}
 select{padding:.2rem}.muted{color:#6e6e73}.run{border:1px solid #e0e0e0;border-radius:6px;margin:.35rem 0;background:#fff}
-.run>summary{display:grid;grid-template-columns:14rem minmax(10rem,1fr) 7rem 6rem minmax(10rem,1.3fr);gap:.8rem;
+.run>summary{display:grid;grid-template-columns:13rem minmax(16rem,2.2fr) 6.5rem 5.5rem minmax(10rem,1.6fr);gap:.8rem;
   padding:.45rem .7rem;cursor:pointer;list-style:none;align-items:baseline}
 .run>summary::-webkit-details-marker{display:none}.run[open]>summary{border-bottom:1px solid #eee;background:#fafafa}
 .run.Failed{border-left:5px solid #d1242f}.run.Running{border-left:5px solid #0969da}.run.Completed{border-left:5px solid #1a7f37}
@@ -146,7 +146,7 @@ def _step(step: dict[str, Any]) -> str:
 def _run(run: dict[str, Any], now: datetime) -> str:
     status = run["status"]
     event = run.get("event") or {}
-    about = subject(run)
+    about = subject(run, compact=True)
     trigger = f"{escape(event.get('name', ''))}" + (f"<br><span class='muted'>{escape(about)}</span>" if about else "")
     waits, next_job = waits_for(run)
     headline = f"<div class='error'>{escape(error_message(run.get('error')))}</div>" if status == "Failed" else ""
