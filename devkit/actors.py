@@ -1,7 +1,7 @@
 """Act as the people in the story against a running `devkit dev`.
 
     python -m devkit customer "I'd like a refund for Acme Pro" [--from casey@example.com] [--conversation cnv_...]
-    python -m devkit teammate-reply --conversation cnv_... ["Thanks, I'll handle this one."]
+    python -m devkit teammate-reply --conversation cnv_... ["Thanks, I'm looking into this personally."]
 
 `customer` puts the message into the sandbox Front's inbox (so the workflow reads
 it from Front as in production), sends Front's signed `inbound_received`
@@ -39,7 +39,7 @@ def parser(command: str) -> argparse.ArgumentParser:
     else:
         p.add_argument("text", nargs="?", default="Thanks for writing in, I'm looking into this personally.")
         p.add_argument("--conversation", required=True, help="the conversation the teammate answers")
-        p.add_argument("--from", dest="sender", default="teammate@acme.example")
+        p.add_argument("--to", dest="sender", default=CUSTOMER, help="the customer, when the conversation is new to the sandbox")
     p.add_argument("--data-dir", default=None, help="as given to `devkit dev` (default .data)")
     p.add_argument("--timeout", type=float, default=120.0, help="stop following after this many seconds")
     p.add_argument("--no-follow", action="store_true", help="print the run and return")
@@ -69,7 +69,8 @@ def main(command: str, argv: list[str] | None = None) -> int:
     event_id = f"evt_{uuid.uuid4().hex[:16]}"
     status, answer = send_webhook(urls["functions"], local.front_secret(), event_id, conversation, message,
                                   posted.json()["inbox_id"], inbound)
-    print(f"{'customer' if inbound else 'teammate'} {args.sender} wrote in {conversation}; /api/front answered {status} {answer}")
+    who = f"customer {args.sender}" if inbound else "a teammate"
+    print(f"{who} wrote in {conversation}; /api/front answered {status} {answer}")
     if status != 200:
         return 1
     if args.no_follow:

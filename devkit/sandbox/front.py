@@ -8,7 +8,8 @@ Front's pagination). Added next to it, outside the API's token gate:
 - `GET /_sandbox/state`: the same as JSON.
 - `POST /_sandbox/conversations/<id>/messages` `{text, from, name?, subject?, inbound?}`:
   puts a message into a conversation (creating it in the sandbox inbox), as a
-  customer writing or a teammate replying would; `python -m devkit customer` uses it
+  customer writing (`from` is the customer) or a teammate replying (`inbound: false`,
+  sent from the inbox to the conversation's customer, else to `from`) would; `python -m devkit customer` uses it
   before it sends Front's webhook.
 """
 
@@ -60,7 +61,9 @@ class SandboxFront:
 
     def add_message(self, conversation_id: str, text: str, *, sender: str, name: str | None = None,
                     subject: str = "Question about my purchase", inbound: bool = True) -> dict[str, Any]:
-        """A customer's (or, `inbound=False`, a teammate's) message in the sandbox inbox."""
+        """A customer's message from `sender`, or (`inbound=False`) a teammate's reply to the conversation's customer."""
+        if not inbound:
+            sender = self._customer_of(conversation_id) or sender
         if conversation_id not in self.fake.conversations:
             self.fake.add_conversation(conversation_id, inbox_id=INBOX, channel_id=CHANNEL, subject=subject)
         message = front_message(f"msg_{uuid.uuid4().hex[:12]}", text, sender=sender, sender_name=name, subject=subject,
@@ -68,6 +71,14 @@ class SandboxFront:
         self.fake.add_message(conversation_id, message)
         self.state.save(self.snapshot)
         return message
+
+    def _customer_of(self, conversation_id: str) -> str | None:
+        conversation = self.fake.conversations.get(conversation_id) or {"message_ids": []}
+        for message_id in conversation["message_ids"]:
+            message = self.fake.messages[message_id]
+            if message["is_inbound"]:
+                return next((r["handle"] for r in message["recipients"] if r["role"] == "from"), None)
+        return None
 
     def _pages(self) -> Flask:
         app = Flask("sandbox-front-pages")

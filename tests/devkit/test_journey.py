@@ -176,6 +176,15 @@ def test_make_dev_customer_approve_refund_in_the_sandboxes(dev: Dev, browser: An
     assert "stripe-refund" in refund_row.text and "Completed" in refund_row.text
     assert browser.save_screenshot(str(tmp_path / "runs-open.png"))
 
+    # A teammate answers: the outbound webhook starts record-human-reply, which the command follows to its end.
+    teammate = dev.devkit("teammate-reply", "--conversation", conversation, "Refunded, sorry again!")
+    assert teammate.returncode == 0, teammate.stdout + teammate.stderr
+    assert re.search(r"record-human-reply \w+  completed", teammate.stdout), teammate.stdout
+    front = dev.sandbox_state("front")
+    outbound = [front["messages"][m] for m in front["conversations"][conversation]["message_ids"] if not front["messages"][m]["is_inbound"]]
+    assert [m["text"] for m in outbound] == ["Refunded, sorry again!"]
+    assert {"handle": "casey@example.com", "role": "to", "name": None} in outbound[0]["recipients"]
+
     # A restart keeps the sandboxes' state (and the run history).
     dev.stop()
     dev.start()
