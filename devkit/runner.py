@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         for item, name, port in (("Front", "front", args.front_port), ("Stripe", "stripe", args.stripe_port),
                                  ("product app", "product", args.product_port)):
             if next(i for i in integrations if i.name == item).sandbox:
-                servers.append(settings.serve(settings.make_sandbox(name, local).app, port, host))
+                servers.append(settings.serve(settings.make_sandbox(name, local).app, port, host, f"--{name}-port"))
         executor, functions_url = _start_service(args, urls)
         servers.append(functions_url)
         _register_functions(urls["functions"])
@@ -172,12 +172,13 @@ def _start_service(args: argparse.Namespace, urls: dict[str, str]) -> tuple[Any,
 
     from devkit.runs_page import with_runs_page
 
+    executor = Executor(time_scale=args.time_scale)
+    executor.app = with_runs_page(executor.app, executor.engine)  # the readable runs page
     try:
-        executor = Executor(time_scale=args.time_scale)
-        executor.app = with_runs_page(executor.app, executor.engine)  # the readable runs page
         executor.start(args.host, args.executor_port)
-    except OSError as exc:
-        raise SystemExit(f"cannot listen on {args.host}:{args.executor_port} ({exc.strerror or exc}); use --executor-port") from exc
+    except (OSError, SystemExit) as exc:  # werkzeug reports a port in use itself, then exits
+        executor.stop()
+        raise SystemExit(f"cannot listen on {args.host}:{args.executor_port}; choose another port with --executor-port") from exc
     os.environ["INNGEST_DEV"] = urls["executor"]  # before api.inngest makes its client
     reset_client()
     try:

@@ -90,14 +90,14 @@ def make_sandbox(name: str, local: LocalSettings) -> Any:
     raise ValueError(f"no sandbox {name!r}")
 
 
-def serve(app: Any, port: int, host: str = "127.0.0.1") -> Any:
-    """Serve a WSGI app in a background thread; a taken port is one clear line (SystemExit), not a traceback."""
+def serve(app: Any, port: int, host: str = "127.0.0.1", flag: str = "--port") -> Any:
+    """Serve a WSGI app in a background thread; a taken port is a clear message naming the flag, not a traceback."""
     from tests.fakes.server import LocalServer
 
     try:
         return LocalServer(app, host=host, port=port).start()
-    except OSError as exc:
-        raise SystemExit(f"cannot listen on {host}:{port} ({exc.strerror or exc}); pick another port (see --help)") from exc
+    except (OSError, SystemExit) as exc:  # werkzeug reports a port in use itself, then exits
+        raise SystemExit(f"cannot listen on {host}:{port}; choose another port with {flag} (see --help)") from exc
 
 
 def quiet_libraries() -> None:
