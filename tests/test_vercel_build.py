@@ -434,6 +434,16 @@ def test_probes_name_only_real_functions() -> None:
     assert set(PROBES) <= set(api_functions())
 
 
+def test_without_npm_it_skips_locally_and_fails_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="needs Node.js and npm"):
+        _need_npm()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="needs Node.js and npm"):
+        _need_npm()
+
+
 # ---- helpers ---------------------------------------------------------------------------------------
 
 
