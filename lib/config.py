@@ -35,7 +35,7 @@ class Variable:
 
 
 VARIABLES: tuple[Variable, ...] = (
-    Variable("DATABASE_URL", None, "SQLAlchemy URL; unset means SQLite at .data/support.db. MySQL: mysql+pymysql://user:pass@host/db (add ?ssl_ca=... or ?ssl=true for TLS)"),
+    Variable("DATABASE_URL", None, "SQLAlchemy URL; unset means SQLite at .data/support.db locally, and is an error on Vercel (VERCEL_ENV set). MySQL: mysql+pymysql://user:pass@host/db (add ?ssl_ca=... or ?ssl=true for TLS)"),
     Variable("INNGEST_APP_ID", "support-workflows", "Inngest app id"),
     Variable("INNGEST_DEV", None, "1 or a dev server URL: talk to a local executor/dev server instead of Inngest Cloud"),
     Variable("INNGEST_BASE_URL", None, "Inngest API/event origin override (the offline executor sets this)"),
@@ -47,6 +47,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("VERCEL_ENV", None, "set by Vercel: production, preview or development"),
     Variable("VERCEL_URL", None, "set by Vercel: the deployment's host name"),
     Variable("VERCEL_GIT_COMMIT_REF", None, "set by Vercel: the branch, used as the Inngest branch environment"),
+    Variable("VERCEL_AUTOMATION_BYPASS_SECRET", None, "set by Vercel when Protection Bypass for Automation is on: the cron's PUT and the URL registered with Inngest carry it"),
     Variable("CRON_SECRET", None, "bearer token Vercel Cron sends; when set /api/cron demands it"),
     Variable("INNGEST_SYNC_URL", "http://localhost:3000/api/inngest", "what /api/cron PUTs when VERCEL_URL is unset"),
     Variable("INNGEST_EXECUTOR_TIME_SCALE", "1", "offline executor only: multiplies sleeps, timeouts, retry backoff and throttle periods (tests use 0.01)"),
@@ -108,10 +109,17 @@ def env_int(name: str, default: int) -> int:
 
 
 def database_url() -> str:
-    """`DATABASE_URL`, or the embedded SQLite file when unset."""
+    """`DATABASE_URL`, or the embedded SQLite file when unset, except on Vercel.
+
+    A deployed function's filesystem is read-only and each instance would get its own file, so on
+    Vercel (`VERCEL_ENV` set) a missing `DATABASE_URL` raises `MissingSetting` where the database is
+    first used; functions that never touch the database are unaffected.
+    """
     url = env("DATABASE_URL")
     if url:
         return url
+    if is_vercel():
+        raise MissingSetting("DATABASE_URL", "on Vercel the service needs a hosted MySQL database (no SQLite file inside the bundle)")
     return f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
