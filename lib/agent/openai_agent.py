@@ -112,8 +112,9 @@ def run(context: AgentContext) -> AgentProposal:
                 messages=messages,  # type: ignore[arg-type]
                 tools=tool_params,
                 tool_choice="auto" if allow_tools else "none",
-                # Strict tools and parallel calls do not mix: "Structured Outputs is not supported with
-                # parallel function calls" (OpenAI's function-calling guide). One call per turn keeps
+                # Strict tools and parallel calls do not mix: "Structured Outputs is not compatible with
+                # parallel function calls. When a parallel function call is generated, it may not match
+                # supplied schemas." (OpenAI, Structured Outputs limitations). One call per turn keeps
                 # every call inside its schema.
                 parallel_tool_calls=False,
                 response_format=ModelOutput,

@@ -275,11 +275,12 @@ def check_request(body: dict[str, Any]) -> tuple[str, str | None, str | None] | 
     - A strict function tool or a strict `json_schema` response format whose schema strict mode cannot
       take: the API's 400 (`tests/fakes/openai_schema.py` has the rules and their sources).
     - Strict function tools without `parallel_tool_calls: false`. The API itself accepts this request,
-      but the function-calling guide documents that "Structured Outputs is not supported with parallel
-      function calls. When a parallel function call is generated, it may not match supplied schemas.
-      Set parallel_tool_calls: false" (https://platform.openai.com/docs/guides/function-calling, "Parallel
-      function calling"). The failure in production is a tool call that silently breaks its schema
-      some of the time; the fake refuses the request instead, so a test fails every time.
+      but OpenAI documents: "Structured Outputs is not compatible with parallel function calls. When a
+      parallel function call is generated, it may not match supplied schemas. Set parallel_tool_calls:
+      false to disable parallel function calling." (https://openai.com/index/introducing-structured-outputs-in-the-api/,
+      "Limitations"; the function-calling guide says the same). The failure in production is a tool
+      call that silently breaks its schema some of the time; the fake refuses the request instead, so
+      a test fails every time.
     """
     tools = body.get("tools") or []
     if "parallel_tool_calls" in body and not tools:
