@@ -10,11 +10,11 @@ from typing import Any, Iterator
 
 import openai
 import pytest
-from openai.lib._parsing._completions import type_to_response_format_param
 from pydantic import BaseModel, Field
 
-from lib.agent import tools
-from lib.agent.models import ModelOutput
+from lib.agent import decide, tools
+from lib.agent.models import AgentContext, ModelOutput
+from tests.agent.helpers import context
 from tests.fakes.openai_schema import SchemaError, check_strict_schema
 from tests.fakes.openai_server import FakeOpenAI, check_request
 
@@ -38,15 +38,17 @@ def _error(exc: pytest.ExceptionInfo[openai.BadRequestError]) -> dict[str, Any]:
     return body
 
 
-def test_the_agents_tools_and_answer_schema_are_strict_and_accepted() -> None:
-    for tool in tools.tool_params():
-        assert tool["function"]["strict"] is True
-        check_strict_schema(tool["function"]["parameters"])
-    answer = type_to_response_format_param(ModelOutput)
-    assert answer["json_schema"]["strict"] is True
-    check_strict_schema(answer["json_schema"]["schema"])
-    body = {"model": "m", "messages": MESSAGES, "tools": tools.tool_params(), "response_format": answer, "parallel_tool_calls": False}
-    assert check_request(body) is None
+def test_what_the_agent_sends_is_strict_and_accepted(fake: FakeOpenAI) -> None:
+    decide(AgentContext.model_validate(context("I'd like a refund please")))  # tool rounds, then the answer
+    assert len(fake.completions) == 3 and len(fake.requests) == 3
+    for body in fake.completions:
+        assert body["parallel_tool_calls"] is False
+        assert all(tool["function"]["strict"] is True for tool in body["tools"])
+        assert body["response_format"]["type"] == "json_schema" and body["response_format"]["json_schema"]["strict"] is True
+        assert check_request(body) is None
+        for tool in body["tools"]:
+            check_strict_schema(tool["function"]["parameters"])
+        check_strict_schema(body["response_format"]["json_schema"]["schema"])
 
 
 class WithDefault(ModelOutput):
