@@ -12,6 +12,11 @@ restores the environment afterwards.
         lib.inngest.client.send(FRONT_INBOUND_RECEIVED, data, id="evt_1")
         assert sink.events[0]["name"] == "front/inbound_received"
 
+Like Inngest's Event API it refuses an event larger than `max_event_bytes` (default 256 KiB,
+the free plan's "Single event size") with HTTP 400 and
+`{"ids": [], "status": 400, "error": "Event is over the max size: ..."}` (inngest/inngest
+`pkg/eventstream/eventstream.go`; the check is shared with the executor, `lib/executor/event_size.py`).
+
 `sink.fail_with(503)` makes every send answer 503 (the SDK retries 5xx a few
 times, then raises); `sink.fail_with(503, times=2)` fails only the next two
 requests; `sink.fail_with(None)` heals it; `sink.stop()` takes it down so
@@ -30,6 +35,7 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 
+from lib.executor.event_size import DEFAULT_MAX_EVENT_BYTES, oversized
 from tests.fakes.server import EnvSwap, LocalServer
 
 # Env variables the SDK reads for its origins and key; saved and restored by EventSink.
@@ -45,7 +51,8 @@ _ENV_KEYS = (
 class EventSink:
     """Records every event POSTed to `/e/<key>`; can be told to fail."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
+        self.max_event_bytes = max_event_bytes
         self.events: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []  # {"key", "body", "status"} for every POST, failed ones too
         self._lock = threading.Lock()
@@ -125,6 +132,10 @@ class EventSink:
                 self.requests.append({"key": key, "body": body, "status": status or 200})
                 if status is not None:
                     return jsonify({"error": f"fake inngest answered {status}", "status": status}), status
+                too_large = oversized(request.get_data(cache=True), self.max_event_bytes)
+                if too_large is not None:
+                    self.requests[-1]["status"] = 400
+                    return jsonify({"ids": [], "status": 400, "error": too_large}), 400
                 if not isinstance(body, list):
                     return jsonify({"error": "body must be a JSON list of events", "status": 400}), 400
                 ids = []

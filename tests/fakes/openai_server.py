@@ -16,6 +16,11 @@ status (with `retry-after-ms: 1` so the SDK's retries are quick), and
 `hang(seconds, times)` holds requests that long (to trip the client timeout).
 `delay` (seconds, default 0) makes every answer wait that long, for benchmarks.
 Every request body is kept in `requests`, its headers in `headers`.
+
+Request checks, answered 400 with OpenAI's error body `{"error": {message, type, param, code}}`
+before any model runs (see `check_request`): strict schemas (`tests/fakes/openai_schema.py`),
+`parallel_tool_calls` without tools, and strict tools without `parallel_tool_calls: false`. With
+`parallel_tool_calls: false` the fake, like the model, makes at most one tool call per turn.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from typing import Any
 from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from tests.fakes.openai_schema import SchemaError, check_strict_schema
 from tests.fakes.server import EnvSwap, LocalServer
 
 API_KEY = "sk-test-fake"
@@ -155,11 +161,17 @@ class FakeOpenAI:
             with self._lock:
                 self.requests.append(body)
                 self.headers.append(dict(request.headers))
-                hang = _take(self._hangs)
-                failure = _take(self._failures)
             if request.headers.get("Authorization") != f"Bearer {self.api_key}":
                 body["_failed"] = True
                 return _error(401, "Incorrect API key provided", "invalid_api_key")
+            refused = check_request(body)
+            if refused is not None:  # a 400 comes before the model runs, scripted failures included
+                body["_failed"] = True
+                message, param, code = refused
+                return _error(400, message, code, param=param)
+            with self._lock:
+                hang = _take(self._hangs)
+                failure = _take(self._failures)
             if hang is not None:
                 body["_failed"] = True
                 self._released.wait(hang)
@@ -173,6 +185,12 @@ class FakeOpenAI:
                 answer = self._queue.pop(0) if self._queue else None
             if answer is None:
                 answer = default_brain(body)
+            calls = answer.get("tool_calls") or []
+            if body.get("parallel_tool_calls") is False and len(calls) > 1:
+                # One call per turn, as the model does with parallel calls off: the rest come in later turns.
+                with self._lock:
+                    self._queue[:0] = [{"tool_calls": [call]} for call in calls[1:]]
+                answer = {"tool_calls": calls[:1]}
             return jsonify(self._completion(body, answer))
 
         return app
@@ -249,8 +267,59 @@ def _take(items: list[list[Any]]) -> Any:
     return items[0][0]
 
 
-def _error(status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None) -> ResponseReturnValue:
-    payload = {"error": {"message": message, "type": "server_error" if status >= 500 else "invalid_request_error", "param": None, "code": code}}
+def check_request(body: dict[str, Any]) -> tuple[str, str | None, str | None] | None:
+    """(message, param, code) of the 400 the API gives this chat-completions body, or None when it is accepted.
+
+    - `parallel_tool_calls` without `tools`: the API's own 400, "Invalid value for 'parallel_tool_calls':
+      'parallel_tool_calls' is only allowed when 'tools' are specified." (quoted in Upsonic/Upsonic#323).
+    - A strict function tool or a strict `json_schema` response format whose schema strict mode cannot
+      take: the API's 400 (`tests/fakes/openai_schema.py` has the rules and their sources).
+    - Strict function tools without `parallel_tool_calls: false`. The API itself accepts this request,
+      but OpenAI documents: "Structured Outputs is not compatible with parallel function calls. When a
+      parallel function call is generated, it may not match supplied schemas. Set parallel_tool_calls:
+      false to disable parallel function calling." (https://openai.com/index/introducing-structured-outputs-in-the-api/,
+      "Limitations"; the function-calling guide says the same). The failure in production is a tool
+      call that silently breaks its schema some of the time; the fake refuses the request instead, so
+      a test fails every time.
+    """
+    tools = body.get("tools") or []
+    if "parallel_tool_calls" in body and not tools:
+        return (
+            "Invalid value for 'parallel_tool_calls': 'parallel_tool_calls' is only allowed when 'tools' are specified.",
+            "parallel_tool_calls",
+            None,
+        )
+    strict_tools = False
+    for i, tool in enumerate(tools):
+        function = tool.get("function") or {} if isinstance(tool, dict) else {}
+        if function.get("strict") is True:
+            strict_tools = True
+            try:
+                check_strict_schema(function.get("parameters"))
+            except SchemaError as exc:
+                return f"Invalid schema for function '{function.get('name')}': {exc.detail}", f"tools[{i}].function.parameters", "invalid_function_parameters"
+    response_format = body.get("response_format") or {}
+    schema_format = response_format.get("json_schema") or {} if response_format.get("type") == "json_schema" else {}
+    if schema_format.get("strict") is True:
+        try:
+            check_strict_schema(schema_format.get("schema"))
+        except SchemaError as exc:
+            return f"Invalid schema for response_format '{schema_format.get('name')}': {exc.detail}", "response_format", None
+    if strict_tools and body.get("parallel_tool_calls") is not False:
+        return (
+            "Strict function tools (Structured Outputs) are not compatible with parallel function calls: "
+            "set parallel_tool_calls to false (fake OpenAI: the real API accepts this request and may then "
+            "produce calls that do not match the schema).",
+            "parallel_tool_calls",
+            None,
+        )
+    return None
+
+
+def _error(
+    status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None, *, param: str | None = None
+) -> ResponseReturnValue:
+    payload = {"error": {"message": message, "type": "server_error" if status >= 500 else "invalid_request_error", "param": param, "code": code}}
     return jsonify(payload), status, headers or {}
 
 

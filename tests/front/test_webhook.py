@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from api.front import app
 from lib.front import ingest
 from lib.front.webhooks import sign_app, sign_rule
+from lib.inngest.events import MAX_EVENT_BYTES, MAX_TEXT_BYTES
 from tests.fakes.front import app_webhook, app_webhook_headers, front_event, front_message
 from tests.fakes.inngest_events import EventSink
 
@@ -88,6 +89,7 @@ def test_inbound_app_webhook_becomes_one_typed_event(registered: str, sink: Even
         "appId": "acme",
         "subject": "Help with my order",
         "body": "Where is my refund?",
+        "bodyTruncated": False,
         "senderEmail": "customer@example.com",
         "senderName": "Casey Customer",
         "frontEventId": "evt_1",
@@ -103,6 +105,21 @@ def test_preview_without_body_or_sender_still_sends(registered: str, sink: Event
     data = sink.events[0]["data"]
     assert data["body"] is None and data["senderEmail"] is None and data["messageId"] == "msg_1"
     assert data["subject"] == "Help with my order"  # from the conversation
+
+
+def test_a_long_thread_hands_over_a_small_event_marked_truncated(registered: str, sink: EventSink, client: FlaskClient) -> None:
+    # Inngest refuses events over the plan's size (the sink, like Inngest, answers 400 past 256 KiB):
+    # the whole body in the event made every Front retry fail with 502.
+    text = "Réponse précédente — " * 13_000 + "THE END"  # ~340 KB of UTF-8, twice in the payload (text and HTML)
+    payload = app_payload(message=front_message("msg_1", text))
+    res = post_app(client, payload, raw=json.dumps(payload, ensure_ascii=False).encode())
+    assert res.status_code == 200, res.json
+    [event] = sink.events
+    data = event["data"]
+    assert data["bodyTruncated"] is True
+    assert len(data["body"].encode()) <= MAX_TEXT_BYTES and text.startswith(data["body"])  # cut on a character
+    assert len(json.dumps(event).encode()) < MAX_EVENT_BYTES
+    assert processed_ids() == ["evt_1"]
 
 
 def test_html_only_body_is_reduced_to_text(registered: str, sink: EventSink, client: FlaskClient) -> None:
