@@ -12,6 +12,7 @@ the step is memoized and the run records them; only "try later" errors raise.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from lib import audit
@@ -180,6 +181,68 @@ def _remember_refund(action_id: str, refund: dict[str, Any]) -> None:
         else:
             audit.record("stripe", "refund.updated", action_id=action_id, conversation_id=row.conversation_id, session=session,
                          refund_id=refund["id"], status=refund.get("status"), failure_reason=refund.get("failureReason"))
+
+
+def refund_waits() -> list[timedelta]:
+    """How long each wait for a pending refund's final status lasts, adding up to REFUND_PENDING_TIMEOUT_HOURS.
+
+    Short at first (a webhook sent before the wait began is missed; the first poll
+    catches it soon), then every 6 h. Read at each replay, so it must not change
+    while runs wait: change the setting only between deploys.
+    """
+    from lib import config
+
+    total = timedelta(hours=max(config.env_int("REFUND_PENDING_TIMEOUT_HOURS", 72), 1))
+    waits: list[timedelta] = []
+    step = timedelta(minutes=15)
+    while sum(waits, timedelta()) < total:
+        waits.append(min(step, total - sum(waits, timedelta())))
+        step = min(step * 2, timedelta(hours=6))
+    return waits
+
+
+def _stored_refund(action_id: str) -> dict[str, Any]:
+    record = store.get_action(action_id)
+    refund = ((record.result if record else None) or {}).get("refund")
+    if not refund:
+        raise LookupError(f"action {action_id!r} holds no Stripe refund")
+    return dict(refund)
+
+
+def check_refund(action_id: str, refund_id: str) -> dict[str, Any]:
+    """Poll: the refund as Stripe has it now, stored on the action."""
+    from lib.apps.registry import get_app_by_id
+    from lib.payments.refunds import retrieve_refund
+
+    record = store.get_action(action_id)
+    app = get_app_by_id(record.app_id) if record is not None and record.app_id is not None else None
+    refund = retrieve_refund(refund_id, stripe_account=app.stripe_account if app else None)
+    _remember_refund(action_id, refund)
+    return refund
+
+
+def record_refund_update(action_id: str, update: dict[str, Any]) -> dict[str, Any]:
+    """A `stripe/refund.updated` event (Stripe's signed webhook) for the action's refund: its status, stored."""
+    refund = _stored_refund(action_id)
+    if update.get("refundId") != refund["id"]:
+        logger.warning("action %s: an update for refund %s, not ours (%s); ignored", action_id, update.get("refundId"), refund["id"])
+        return refund
+    refund["status"] = update.get("status")
+    if update.get("failureReason"):
+        refund["failureReason"] = update["failureReason"]
+    _remember_refund(action_id, refund)
+    return refund
+
+
+def refund_not_done(refund: dict[str, Any], waited: timedelta | None = None) -> str:
+    """Why a created refund does not complete the action, for the run's error and the Front comment."""
+    what = f"Stripe refund {refund.get('id')} ({refund.get('amount')} {str(refund.get('currency') or '').upper()})"
+    if refund.get("status") in ("pending", "requires_action"):
+        hours = round(waited.total_seconds() / 3600) if waited else "?"
+        return (f"{what} is still {refund.get('status')} after {hours} h; follow it in Stripe's dashboard "
+                "and revoke access once it succeeds")
+    reason = f": {refund['failureReason']}" if refund.get("failureReason") else ""
+    return f"{what} {refund.get('status')}{reason}; the customer got nothing back and access was left as it was"
 
 
 def revoke_access(action_id: str, purchase_id: str, reason: str) -> dict[str, Any]:

@@ -89,10 +89,15 @@ class FakeStripe:
         return self._server.url
 
     # --- setup -----------------------------------------------------------
-    def add_payment(self, payment_intent: str, amount: int, currency: str = "usd", *, refund_status: str = "succeeded") -> None:
-        """A payment to refund; its refunds start as `refund_status` (card refunds succeed at once, others wait)."""
+    def add_payment(self, payment_intent: str, amount: int, currency: str = "usd", *, refund_status: str = "succeeded",
+                    settles_to: str | None = None) -> None:
+        """A payment to refund; its refunds start as `refund_status` (card refunds succeed at once, others wait).
+
+        With `settles_to`, Stripe has settled a waiting refund by the time anyone reads it again
+        (what a poll finds when the webhook was missed).
+        """
         self.payments[payment_intent] = {"amount": amount, "currency": currency, "charge": f"ch_{payment_intent[3:]}", "refunded": 0,
-                                         "refund_status": refund_status}
+                                         "refund_status": refund_status, "settles_to": settles_to}
 
     def fail_next(self, status: int = 500, type: str = "api_error", code: str | None = None, times: int = 1,
                   *, refund_first: bool = False) -> None:
@@ -118,17 +123,20 @@ class FakeStripe:
     def update_refund(self, refund_id: str, status: str, failure_reason: str | None = None) -> dict[str, Any]:
         """Stripe settles a refund later: `pending`/`requires_action` become `succeeded`, `failed` or `canceled`."""
         with self._lock:
-            refund = self.refund(refund_id)
-            if refund["status"] in ("failed", "canceled"):
-                raise ValueError(f"refund {refund_id} is {refund['status']}: Stripe changes it no more")
-            previous = refund["status"]
-            refund["status"] = status
-            if status == "failed":
-                refund["failure_reason"] = failure_reason or "unknown"
-            if status in ("failed", "canceled"):  # the money was never sent: the payment may be refunded again
-                self.payments[refund["payment_intent"]]["refunded"] -= refund["amount"]
-            refund["_previous"] = {"status": previous}
-            return _public(refund)
+            return self._update(self.refund(refund_id), status, failure_reason)
+
+    def _update(self, refund: dict[str, Any], status: str, failure_reason: str | None = None) -> dict[str, Any]:
+        """Change a refund's status (called under the lock)."""
+        if refund["status"] in ("failed", "canceled"):
+            raise ValueError(f"refund {refund['id']} is {refund['status']}: Stripe changes it no more")
+        previous = refund["status"]
+        refund["status"] = status
+        if status == "failed":
+            refund["failure_reason"] = failure_reason or "unknown"
+        if status in ("failed", "canceled"):  # the money was never sent: the payment may be refunded again
+            self.payments[refund["payment_intent"]]["refunded"] -= refund["amount"]
+        refund["_previous"] = {"status": previous}
+        return _public(refund)
 
     def event(self, refund_id: str, type: str = "refund.updated") -> dict[str, Any]:
         """A Stripe `event` object about the refund as it is now (snapshot payload)."""
@@ -242,6 +250,8 @@ class FakeStripe:
                 return _error(400, "invalid_request_error", "parameter_invalid_integer", "This value must be between 1 and 100 (inclusive).")
             with self._lock:
                 found = [r for r in reversed(self.refunds) if self._accounts.get(r["id"]) == account]  # newest first
+                for refund in found:
+                    self._settle(refund)
                 if request.args.get("payment_intent"):
                     found = [r for r in found if r["payment_intent"] == request.args["payment_intent"]]
                 if request.args.get("charge"):
@@ -269,9 +279,15 @@ class FakeStripe:
                 refund = next((r for r in self.refunds if r["id"] == refund_id), None)
                 if refund is None or self._accounts.get(refund_id) != account:
                     return _error(404, "invalid_request_error", "resource_missing", f"No such refund: '{refund_id}'")
+                self._settle(refund)
                 return _json(200, _public(refund))
 
         return app
+
+    def _settle(self, refund: dict[str, Any]) -> None:
+        target = self.payments[refund["payment_intent"]].get("settles_to")
+        if target and refund["status"] in PENDING:
+            self._update(refund, target, "insufficient_funds" if target == "failed" else None)
 
     def _authorised(self) -> bool:
         return request.headers.get("Authorization") == f"Bearer {self.secret_key}"
