@@ -187,8 +187,8 @@ def refund_waits() -> list[timedelta]:
     """How long each wait for a pending refund's final status lasts, adding up to REFUND_PENDING_TIMEOUT_HOURS.
 
     Short at first (a webhook sent before the wait began is missed; the first poll
-    catches it soon), then every 6 h. Read at each replay, so it must not change
-    while runs wait: change the setting only between deploys.
+    catches it soon), then every 6 h. Read at each replay; every schedule starts
+    alike, so changing the setting while runs wait only moves their deadline.
     """
     from lib import config
 
