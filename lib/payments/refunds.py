@@ -27,10 +27,9 @@ from lib.payments.client import get_stripe
 STRIPE_REASON = "requested_by_customer"  # Stripe accepts only duplicate | fraudulent | requested_by_customer
 LIST_PAGE = 100  # Stripe's largest page (`limit` 1..100)
 
-# Refund statuses (stripe/_refund.py): the first two still change, the others are final.
+# Refund statuses (stripe/_refund.py): these two still change; succeeded, failed and canceled are final.
 WAITING = ("pending", "requires_action")
 SUCCEEDED = "succeeded"
-UNSUCCESSFUL = ("failed", "canceled")
 
 
 class RefundRefused(Exception):
