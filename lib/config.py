@@ -64,6 +64,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("STRIPE_SECRET_KEY", None, "Stripe secret key for refunds"),
     Variable("STRIPE_API_BASE", None, "Stripe API origin override (tests point it at a fake)"),
     Variable("STRIPE_MAX_NETWORK_RETRIES", "2", "retries the Stripe SDK makes on network errors, 409 and 5xx, resending the same idempotency key"),
+    Variable("STRIPE_WEBHOOK_SECRET", None, "signing secret (whsec_...) of the Stripe webhook endpoint /api/stripe; unset, it answers 503"),
+    Variable("REFUND_PENDING_TIMEOUT_HOURS", "72", "how long a pending refund is awaited (webhook, else polling) before a teammate is asked to follow it"),
     Variable("SLACK_BOT_TOKEN", None, "Slack bot token for approval messages (or use SLACK_WEBHOOK_URL)"),
     Variable("SLACK_CHANNEL", None, "Slack channel for approval messages with the bot token"),
     Variable("SLACK_WEBHOOK_URL", None, "Slack incoming webhook for approval messages"),

@@ -196,6 +196,22 @@ class RefundCompleted(EventData):
     app_id: str | None = None
 
 
+class RefundUpdated(EventData):
+    """Stripe told us (signed webhook `refund.updated` / `charge.refund.updated`) a refund of one of our actions changed.
+
+    Sent with the Inngest event id `stripe-{stripeEventId}`, so Stripe's redeliveries of one event count once.
+    """
+
+    action_id: str = Field(description="from the refund's metadata `action_id`")
+    refund_id: str
+    status: str = Field(description="pending | requires_action | succeeded | failed | canceled")
+    failure_reason: str | None = None
+    amount: int | None = None
+    currency: str | None = None
+    stripe_event_id: str
+    stripe_event_type: str
+
+
 FRONT_INBOUND_RECEIVED = EventSpec("front/inbound_received", InboundReceived)
 FRONT_OUTBOUND_SENT = EventSpec("front/outbound_sent", OutboundSent)
 APPROVAL_REQUESTED = EventSpec("support/approval.requested", ApprovalRequested)
@@ -204,6 +220,7 @@ ACTION_APPROVED = EventSpec("action/approved", ActionApproved)
 ACTION_REJECTED = EventSpec("action/rejected", ActionRejected)
 REFUND_REQUESTED = EventSpec("support/refund.requested", RefundRequested)
 REFUND_COMPLETED = EventSpec("stripe/refund.completed", RefundCompleted)
+REFUND_UPDATED = EventSpec("stripe/refund.updated", RefundUpdated)
 
 CATALOGUE: dict[str, EventSpec[Any]] = {
     spec.name: spec
@@ -216,6 +233,7 @@ CATALOGUE: dict[str, EventSpec[Any]] = {
         ACTION_REJECTED,
         REFUND_REQUESTED,
         REFUND_COMPLETED,
+        REFUND_UPDATED,
     )
 }
 
@@ -237,7 +255,9 @@ class Match:
 APPROVAL_DECISION_MATCH = Match(APPROVAL_REQUESTED, APPROVAL_DECIDED, "actionId", "wait")
 HUMAN_REPLY_CANCELS_AUTO_SEND = Match(FRONT_INBOUND_RECEIVED, FRONT_OUTBOUND_SENT, "conversationId", "cancel")
 
-MATCHES: tuple[Match, ...] = (APPROVAL_DECISION_MATCH, HUMAN_REPLY_CANCELS_AUTO_SEND)
+REFUND_UPDATE_MATCH = Match(REFUND_REQUESTED, REFUND_UPDATED, "actionId", "wait")
+
+MATCHES: tuple[Match, ...] = (APPROVAL_DECISION_MATCH, HUMAN_REPLY_CANCELS_AUTO_SEND, REFUND_UPDATE_MATCH)
 
 
 def wire_fields(spec: EventSpec[Any]) -> set[str]:
