@@ -47,6 +47,7 @@ FRONT_SECRET = "front-app-secret-for-the-build-test"
 SLACK_SECRET = "slack-signing-secret-for-the-build-test"
 APPROVALS_SECRET = "approvals-secret-for-the-build-test"
 CRON_SECRET = "cron-secret-for-the-build-test"
+STRIPE_WEBHOOK_SECRET = "whsec_for_the_build_test"
 
 
 def api_functions() -> list[str]:
@@ -268,6 +269,7 @@ def scene(build: Build, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sc
             "SLACK_SIGNING_SECRET": SLACK_SECRET,
             "APPROVALS_SECRET": APPROVALS_SECRET,
             "CRON_SECRET": CRON_SECRET,
+            "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
             "PUBLIC_BASE_URL": "https://support.example",
         }
         order = ["inngest"] + [n for n in api_functions() if n != "inngest"]  # the cron needs the serve endpoint's URL
@@ -408,12 +410,29 @@ def probe_slack(scene: Scene) -> None:
     _wait_for(lambda: _event_received(scene, "support/approval.decided", action_id))
 
 
+def probe_stripe(scene: Scene) -> None:
+    from tests.fakes.stripe_server import FakeStripe
+
+    stripe_api = FakeStripe(webhook_secret=STRIPE_WEBHOOK_SECRET)  # only its event shape and signing, no server
+    stripe_api.add_payment("pi_build", 4900, refund_status="pending")
+    refund_id = stripe_api.add_refund("pi_build", 4900, metadata={"action_id": "act_build_stripe"})["id"]
+    stripe_api.update_refund(refund_id, "succeeded")
+    url = scene.url("stripe", "/api/stripe") + f"?x-vercel-protection-bypass={BYPASS}"
+    forged = stripe_api.send_webhook(url, refund_id, secret="whsec_not_the_secret")
+    assert forged.status_code == 400 and "Stripe-Signature" in forged.json()["error"], forged.text[:500]
+    signed = stripe_api.send_webhook(url, refund_id)
+    assert signed.status_code == 200 and signed.json()["status"] == "sent", signed.text[:1000]
+    assert signed.json()["actionId"] == "act_build_stripe"
+    _wait_for(lambda: _event_received(scene, "stripe/refund.updated", "act_build_stripe"))
+
+
 PROBES: dict[str, Callable[[Scene], None]] = {
     "inngest": probe_inngest,
     "cron": probe_cron,
     "front": probe_front,
     "approvals": probe_approvals,
     "slack": probe_slack,
+    "stripe": probe_stripe,
 }
 
 
