@@ -6,6 +6,7 @@ The fake OpenAI refuses such schemas with the API's 400 (rules and sources in
 
 from __future__ import annotations
 
+import json
 from typing import Any, Iterator
 
 import openai
@@ -16,7 +17,7 @@ from lib.agent import decide, tools
 from lib.agent.models import AgentContext, ModelOutput
 from tests.agent.helpers import context
 from tests.fakes.openai_schema import SchemaError, check_strict_schema
-from tests.fakes.openai_server import FakeOpenAI, check_request
+from tests.fakes.openai_server import FakeOpenAI, check_request, tool_calls
 
 MESSAGES = [{"role": "user", "content": "hello"}]
 
@@ -93,10 +94,13 @@ def test_a_non_required_or_open_object_is_a_400(fake: FakeOpenAI) -> None:
         check_strict_schema({**loose, "required": ["a", "b"], "additionalProperties": True})
 
 
-def test_strict_tools_with_parallel_calls_on_are_refused(fake: FakeOpenAI) -> None:
-    with pytest.raises(openai.BadRequestError) as exc:
-        _client(fake).chat.completions.create(model="m", messages=MESSAGES, tools=tools.tool_params())  # type: ignore[arg-type]
-    assert _error(exc)["param"] == "parallel_tool_calls"
+def test_strict_tools_with_parallel_calls_on_may_break_their_schema(fake: FakeOpenAI) -> None:
+    """What the agent avoids by sending `parallel_tool_calls=False`: the API accepts the request, and parallel calls may leave the schema."""
+    fake.script(tool_calls(("lookup_user", {"email": "a@example.com"}), ("lookup_user", {"email": "b@example.com"})))
+    answer = _client(fake).chat.completions.create(model="m", messages=MESSAGES, tools=tools.tool_params())  # type: ignore[arg-type]
+    calls = answer.choices[0].message.tool_calls or []
+    assert [json.loads(call.function.arguments) for call in calls] == [  # type: ignore[union-attr]
+        {"email": "a@example.com"}, {"email": "b@example.com", "unexpected_parallel_field": True}]
 
 
 def test_parallel_tool_calls_without_tools_is_refused(fake: FakeOpenAI) -> None:
