@@ -129,6 +129,25 @@ def test_outbound_sent_becomes_outbound_event(registered: str, sink: EventSink, 
     }
 
 
+def test_the_fake_sends_front_s_own_event_type_inside_an_application_webhook() -> None:
+    """Front's event types (spec `EventResponse.type`): the subscription name is only the outer `type`."""
+    assert (app_payload()["type"], app_payload()["payload"]["type"]) == ("inbound_received", "inbound")
+    assert (app_payload("outbound_sent")["type"], app_payload("outbound_sent")["payload"]["type"]) == ("outbound_sent", "out_reply")
+
+
+@pytest.mark.parametrize(("outer", "inner", "name"), [
+    ("inbound_received", "inbound", "front/inbound_received"),
+    ("outbound_sent", "out_reply", "front/outbound_sent"),
+    ("outbound_sent", "outbound", "front/outbound_sent"),  # a teammate's new outbound message, not a reply
+])
+def test_real_application_webhook_types_are_routed(registered: str, sink: EventSink, client: FlaskClient, outer: str, inner: str, name: str) -> None:
+    payload = app_payload(outer, event_id=f"evt_{inner}", message=front_message("msg_t", "x", is_inbound=outer == "inbound_received"))
+    payload["payload"]["type"] = inner
+    res = post_app(client, payload)
+    assert res.status_code == 200, res.json
+    assert [e["name"] for e in sink.events] == [name]
+
+
 def test_rule_webhook_signed_with_sha1(registered: str, sink: EventSink, client: FlaskClient) -> None:
     body = json.dumps(_event("inbound", "evt_rule", "inb_1", None, "cnv_1")).encode()
     res = client.post("/api/front", data=body, headers={"x-front-signature": sign_rule(body, API_SECRET)})
