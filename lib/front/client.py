@@ -327,6 +327,16 @@ class FrontClient:
         """A draft as Front has it now (drafts are messages: `GET /messages/{id}` gives its `version`)."""
         return self.get_message(draft_id)
 
+    def edit_draft(self, draft_id: str, body_markdown: str, *, channel_id: str, version: str | None = None) -> dict[str, Any]:
+        """Replace a shared draft's body (spec `EditDraft`), guarded by its `version` (read first when not given).
+
+        A stale version is a `FrontConflict` (409): a teammate changed the draft meanwhile; theirs stands.
+        """
+        if not version:
+            version = self.get_draft(draft_id).get("version")
+        payload = {"body": markdown_to_html(body_markdown), "channel_id": channel_id, "mode": "shared", "version": version}
+        return self.request("PATCH", f"/drafts/{_segment(draft_id)}/", json=payload) or {}
+
     def delete_draft(self, draft_id: str, version: str | None = None) -> None:
         """Delete a draft; Front requires its current `version` (spec `DeleteDraft`), read first when not known.
 

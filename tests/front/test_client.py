@@ -280,6 +280,19 @@ def test_a_teammate_edit_makes_our_version_stale(front: FakeFront) -> None:
     assert len(front.drafts) == 1
 
 
+def test_editing_a_draft_is_guarded_by_its_version(front: FakeFront) -> None:
+    from lib.front.client import FrontConflict
+
+    client = get_front()
+    draft = client.create_draft("cnv_1", "x", channel_id="cha_1")
+    edited = client.edit_draft(draft["id"], "y", channel_id="cha_1")  # version read first
+    assert edited["version"] != draft["version"] and front.draft(draft["id"])["body"] == "<p>y</p>"
+    front.teammate_edits_draft(draft["id"], "<p>mine</p>")
+    with pytest.raises(FrontConflict):
+        client.edit_draft(draft["id"], "z", channel_id="cha_1", version=edited["version"])
+    assert front.draft(draft["id"])["body"] == "<p>mine</p>"
+
+
 # -- rate limits (dev.frontapp.com/docs/rate-limiting) -----------------------------------------------
 
 
