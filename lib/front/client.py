@@ -194,7 +194,7 @@ class FrontClient:
                     # Never let a write become a GET; the caller decides where to repeat it.
                     raise FrontMoved(response.status_code, f"{method} {path}: moved to {location}", location)
                 if location is None or hops >= MAX_MOVES:
-                    raise FrontError(response.status_code, f"{method} {path}: redirect without a usable Location")
+                    raise FrontError(response.status_code, f"{method} {path}: redirected without a Location, or more than {MAX_MOVES} times")
                 url, params, hops = self._url(location), None, hops + 1
                 continue
             if response.status_code == 429 and waits < self.retries:
