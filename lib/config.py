@@ -55,6 +55,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("FRONT_API_SECRET", None, "Front API secret for rule webhooks (HMAC-SHA1 signatures)"),
     Variable("FRONT_API_TOKEN", None, "Front API bearer token"),
     Variable("FRONT_API_BASE_URL", "https://api2.frontapp.com", "Front API origin (tests point it at a fake)"),
+    Variable("FRONT_API_LINK_HOSTS", None, "extra host names (comma-separated, `*.` for one label) trusted as Front's company API host in pagination links and redirects, on the base URL's scheme and port; tests only (production trusts `*.api.frontapp.com` over https)"),
     Variable("MAX_WEBHOOK_BYTES", "1048576", "largest webhook body accepted; larger is 413"),
     Variable("OPENAI_API_KEY", None, "OpenAI key; unset means the documented offline rules agent"),
     Variable("OPENAI_BASE_URL", None, "OpenAI-compatible API origin (tests point it at a fake)"),

@@ -325,3 +325,39 @@ def test_a_refund_still_pending_at_the_timeout_goes_to_a_teammate(sqlite_url: st
     assert [r["path"] for r in scene.stripe.reads].count(f"/v1/refunds/{refund_id}") == 4  # a poll after each wait
     assert "pi_100" not in scene.product.revoked
     assert any("Stripe's dashboard" in c["body"] for c in scene.front.comments)
+
+
+def test_a_front_rate_limit_on_the_draft_resumes_the_run_after_front_s_delay(database_url: str, scene_factory: Any) -> None:
+    """Front's 45 s Retry-After becomes Inngest's RetryAfterError; the executor retries after it (scaled)."""
+    scene = scene_factory()
+    scene.front.add_conversation("cnv_rl", inbox_id="inb_acme")
+    scene.front.fail_next("/conversations/cnv_rl/drafts", 429, times=1, retry_after=45)
+    response = scene.customer_writes("cnv_rl", "What are your opening hours?", event_id="evt_rl")
+    assert response.status_code == 200, response.text
+    run = _inbound_run(scene)
+    assert run["output"]["draft"]["conversationId"] == "cnv_rl"
+    assert [d["conversation_id"] for d in scene.front.drafts] == ["cnv_rl"]
+    assert scene.front.calls_to("POST", "/conversations/cnv_rl/drafts") == 2
+
+
+def test_a_message_in_a_conversation_merged_meanwhile_is_answered_in_the_surviving_one(database_url: str, scene_factory: Any) -> None:
+    import json
+
+    import requests
+
+    from tests.e2e.conftest import CUSTOMER, FRONT_SECRET, INBOX
+    from tests.fakes.front import app_webhook, app_webhook_headers, front_message
+
+    scene = scene_factory()
+    scene.front.add_conversation("cnv_a", inbox_id=INBOX)
+    scene.front.add_conversation("cnv_b", inbox_id=INBOX)
+    message = front_message("msg_merge", "What are your opening hours?", sender=CUSTOMER)
+    scene.front.add_message("cnv_a", message)
+    scene.front.merge("cnv_a", "cnv_b")  # a teammate merges right after Front sent the webhook
+    body = json.dumps(app_webhook(event_id="evt_merge", inbox_id=INBOX, conversation_id="cnv_a", message=message)).encode()
+    response = requests.post(f"{scene.webhook.url}/api/front", data=body, headers=app_webhook_headers(body, FRONT_SECRET), timeout=30)
+    assert response.status_code == 200, response.text
+    run = _inbound_run(scene)
+    assert run["output"]["draft"]["conversationId"] == "cnv_b"
+    assert [d["conversation_id"] for d in scene.front.drafts] == ["cnv_b"]
+    assert conversations.run_draft(run["id"])["conversationId"] == "cnv_b"

@@ -146,6 +146,25 @@ def test_outbound_sent_becomes_outbound_event(registered: str, sink: EventSink, 
     }
 
 
+def test_the_fake_sends_front_s_own_event_type_inside_an_application_webhook() -> None:
+    """Front's event types (spec `EventResponse.type`): the subscription name is only the outer `type`."""
+    assert (app_payload()["type"], app_payload()["payload"]["type"]) == ("inbound_received", "inbound")
+    assert (app_payload("outbound_sent")["type"], app_payload("outbound_sent")["payload"]["type"]) == ("outbound_sent", "out_reply")
+
+
+@pytest.mark.parametrize(("outer", "inner", "name"), [
+    ("inbound_received", "inbound", "front/inbound_received"),
+    ("outbound_sent", "out_reply", "front/outbound_sent"),
+    ("outbound_sent", "outbound", "front/outbound_sent"),  # a teammate's new outbound message, not a reply
+])
+def test_real_application_webhook_types_are_routed(registered: str, sink: EventSink, client: FlaskClient, outer: str, inner: str, name: str) -> None:
+    payload = app_payload(outer, event_id=f"evt_{inner}", message=front_message("msg_t", "x", is_inbound=outer == "inbound_received"))
+    payload["payload"]["type"] = inner
+    res = post_app(client, payload)
+    assert res.status_code == 200, res.json
+    assert [e["name"] for e in sink.events] == [name]
+
+
 def test_rule_webhook_signed_with_sha1(registered: str, sink: EventSink, client: FlaskClient) -> None:
     body = json.dumps(_event("inbound", "evt_rule", "inb_1", None, "cnv_1")).encode()
     res = client.post("/api/front", data=body, headers={"x-front-signature": sign_rule(body, API_SECRET)})
@@ -228,15 +247,15 @@ def test_other_event_types_are_ignored_and_counted(secrets: None, sink: EventSin
     caplog.set_level(logging.INFO, logger="support.front")
     for n in range(2):
         res = post_app(client, app_payload("tag_added", event_id=f"evt_t{n}"))
-        assert res.status_code == 200 and res.json == {"status": "ignored", "type": "tag_added"}
+        assert res.status_code == 200 and res.json == {"status": "ignored", "type": "tag"}  # the event's own type, as Front sends it
     post_app(client, app_payload("assignee_changed", event_id="evt_a"))
     assert sink.events == []
-    assert ingest.counts()["ignored:tag_added"] == 2 and ingest.counts()["ignored:assignee_changed"] == 1
+    assert ingest.counts()["ignored:tag"] == 2 and ingest.counts()["ignored:assign"] == 1
     lines = [r.getMessage() for r in caplog.records if "ignored" in r.getMessage()]
     assert lines == [
-        "front webhook ignored: id=evt_t0 type=tag_added count=1",
-        "front webhook ignored: id=evt_t1 type=tag_added count=2",
-        "front webhook ignored: id=evt_a type=assignee_changed count=1",
+        "front webhook ignored: id=evt_t0 type=tag count=1",
+        "front webhook ignored: id=evt_t1 type=tag count=2",
+        "front webhook ignored: id=evt_a type=assign count=1",
     ]
 
 
@@ -263,7 +282,7 @@ def test_ignored_count_reaches_stderr_where_nothing_configures_logging() -> None
         [sys.executable, "-c", IGNORED_IN_A_BARE_PROCESS, APP_SECRET], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert proc.stdout.split() == ["200", "200"], proc.stderr[-2000:]
-    assert "front webhook ignored: id=evt_1 type=tag_added count=2" in proc.stderr
+    assert "front webhook ignored: id=evt_1 type=tag count=2" in proc.stderr
 
 
 def test_inbound_without_message_id_is_400(registered: str, sink: EventSink, client: FlaskClient) -> None:
