@@ -13,7 +13,9 @@ from typing import Any
 
 from flask import Request, Response, jsonify
 
+from lib import config
 from lib.config import MissingSetting
+from lib.web.parsing import BadInput, bounded_body, header
 from lib.fallback import with_fallback
 
 
@@ -39,17 +41,24 @@ def handle_interaction(request: Request) -> Response:
     from lib.approvals.decisions import DecisionNotSent, submit_decision
     from lib.approvals.slack import SlackSignatureError, parse_interaction, verify_signature
 
-    body = request.get_data(cache=True)
     try:
-        verify_signature(body, request.headers.get("X-Slack-Request-Timestamp"), request.headers.get("X-Slack-Signature"))
+        body = bounded_body(request, config.env_int("MAX_WEBHOOK_BYTES", 1_048_576))
+        timestamp = header(request.headers, "X-Slack-Request-Timestamp")
+        signature = header(request.headers, "X-Slack-Signature")
+    except BadInput as exc:
+        return _json(exc.status, error=exc.message)
+    try:
+        verify_signature(body, timestamp, signature)
     except MissingSetting as exc:
         return _json(503, error=str(exc))
     except SlackSignatureError as exc:
         return _json(401, error=f"invalid Slack signature: {exc}")
     try:
+        if request.mimetype != "application/x-www-form-urlencoded":
+            raise BadInput("Slack posts interactions as application/x-www-form-urlencoded", 415)
         click = parse_interaction(request.form.get("payload"))
-    except ValueError as exc:
-        return _json(400, error=str(exc))
+    except BadInput as exc:
+        return _json(exc.status, error=exc.message)
     try:
         result = submit_decision(click.action_id, click.decision, f"slack:{click.user}", "slack")
     except DecisionNotSent as exc:
