@@ -15,7 +15,8 @@ from lib.approvals import store
 from lib.approvals.store import DecisionResult
 from lib.fallback import with_fallback
 
-HTTP_STATUS = {"recorded": 200, "already_decided": 409, "expired": 409, "unknown": 404}
+# "deciding": another decision is being handed over right now and may yet be reverted: try again.
+HTTP_STATUS = {"recorded": 200, "already_decided": 409, "deciding": 409, "expired": 409, "unknown": 404}
 
 
 class DecisionNotSent(RuntimeError):
@@ -43,6 +44,9 @@ def submit_decision(action_id: str, decision: str, decided_by: str, channel: str
     except Exception as exc:
         store.revert(action_id, result.request.decided_by or decided_by, result.request.decided_at)  # type: ignore[arg-type]
         raise DecisionNotSent(f"the decision could not be handed to the workflow ({type(exc).__name__}); nothing was decided, try again") from exc
+    # It stands now; if this write fails, the workflow's record-decision step confirms it.
+    with_fallback(lambda: store.confirm_handover(action_id, result.request.decided_by or decided_by, result.request.decided_at),  # type: ignore[union-attr, arg-type]
+                  False, what="confirming the hand-over")
 
     from lib.approvals.notify import update_slack_message
 

@@ -202,6 +202,7 @@ def decide(request: Request, action_id: str) -> Response:
         return _message(request, 502, "Not recorded", str(exc), "error", outcome="not_sent")
     status = HTTP_STATUS[result.outcome]
     titles = {"recorded": f"Decision recorded: {decision}", "already_decided": "Already decided",
+              "deciding": "Being decided, try again",
               "expired": "Request expired", "unknown": "Not found"}
     kind = "" if status == 200 else "conflict"
     extra: dict[str, Any] = {"outcome": result.outcome, "actionId": action_id}

@@ -65,6 +65,8 @@ def handle_interaction(request: Request) -> Response:
         return _json(502, error=str(exc))
     if result.outcome == "recorded":
         text = f"Recorded: {result.message}."
+    elif result.outcome == "deciding":
+        text = f"This action is {result.message}; your click changed nothing yet."
     elif result.outcome == "already_decided":
         text = f"This action was {result.message}; your click changed nothing."
     else:

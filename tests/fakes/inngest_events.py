@@ -15,7 +15,10 @@ restores the environment afterwards.
 `sink.fail_with(503)` makes every send answer 503 (the SDK retries 5xx a few
 times, then raises); `sink.fail_with(503, times=2)` fails only the next two
 requests; `sink.fail_with(None)` heals it; `sink.stop()` takes it down so
-connections are refused.
+connections are refused. `sink.hold()` keeps every arriving send waiting (a slow
+Inngest: the SDK's send blocks until it times out or is answered) until
+`sink.release()`; `sink.wait_held(n)` returns once n sends are waiting, so a test
+can act while a hand-over is in flight, deterministically.
 """
 
 from __future__ import annotations
@@ -48,6 +51,9 @@ class EventSink:
         self._lock = threading.Lock()
         self._fail_status: int | None = None
         self._fail_times: int | None = None
+        self._gate = threading.Event()
+        self._gate.set()
+        self._held = threading.Semaphore(0)
         self._env = EnvSwap()
         self.app = self._make_app()
         self._server = LocalServer(self.app)
@@ -64,6 +70,18 @@ class EventSink:
         with self._lock:
             self._fail_status = status
             self._fail_times = times if status is not None else None
+
+    def hold(self) -> None:
+        """Keep the next sends waiting, unanswered, until `release()`."""
+        self._gate.clear()
+
+    def release(self) -> None:
+        self._gate.set()
+
+    def wait_held(self, count: int = 1, timeout: float = 10.0) -> None:
+        """Return once `count` sends are being held; AssertionError if they do not arrive within `timeout`."""
+        for _ in range(count):
+            assert self._held.acquire(timeout=timeout), "no send reached the fake Inngest event API"
 
     def named(self, name: str) -> list[dict[str, Any]]:
         """The recorded events with this name, in arrival order."""
@@ -96,6 +114,7 @@ class EventSink:
             self._running = False
 
     def close(self) -> None:
+        self.release()
         self.stop()
         self._env.restore()
         _reset_client()
@@ -114,6 +133,9 @@ class EventSink:
         @app.post("/e/<key>")
         def receive(key: str) -> Any:
             body = request.get_json(silent=True)
+            if not self._gate.is_set():
+                self._held.release()
+                self._gate.wait(timeout=60)
             with self._lock:
                 status = self._take_failure()
                 self.requests.append({"key": key, "body": body, "status": status or 200})
