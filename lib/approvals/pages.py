@@ -58,7 +58,8 @@ def _page(template: str, status: int = 200, **context: Any) -> Response:
 
 def _message(request: Request, status: int, title: str, message: str, kind: str = "", /, **extra: Any) -> Response:
     if _wants_json(request):
-        response = jsonify({"ok": status < 300, "message": message, **extra})
+        error = {"error": message} if status >= 400 else {}  # every endpoint's refusals carry `error`
+        response = jsonify({"ok": status < 300, "message": message, **error, **extra})
         response.status_code = status
         return response
     return _page("message", status, title=title, message=message, kind=kind, back=extra.get("back"))

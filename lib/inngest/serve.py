@@ -76,7 +76,8 @@ def make_app(name: str, client: Any, functions: Sequence[Any], *, serve_origin: 
                 raise BadInput("query parameter fnId is missing")
             if fn_id not in served:
                 return json_error(404, f"function {fn_id[:100]!r} is not served here")
-            validate(ServerRequest, loads_object(body), what="Inngest request")
+            call = validate(ServerRequest, loads_object(body), what="Inngest request")
+            _check_event(call.event, served[fn_id])
         except BadInput as exc:
             return json_error(exc.status, exc.message)
         return None
@@ -91,12 +92,38 @@ def make_app(name: str, client: Any, functions: Sequence[Any], *, serve_origin: 
     return app
 
 
-def _function_ids(functions: Sequence[Any], client: Any) -> frozenset[str]:
-    """Every id the SDK would accept as `fnId`: each function, its failure handler, with or without the app id."""
-    ids: set[str] = set()
+# What Inngest itself sends to a function besides its triggers: `step.invoke` and failure handlers.
+INNGEST_EVENTS = frozenset({"inngest/function.invoked", "inngest/function.failed"})
+
+
+def _function_ids(functions: Sequence[Any], client: Any) -> dict[str, frozenset[str]]:
+    """Every id the SDK would accept as `fnId` (each function, its failure handler, with or without
+    the app id), with the event names that may start it."""
+    served: dict[str, frozenset[str]] = {}
     for fn in functions:
+        config = fn.get_config("http://localhost/api/inngest").main
+        names = frozenset(t.event for t in config.triggers if getattr(t, "event", None)) | INNGEST_EVENTS
         for fn_id in (fn.get_id(), fn.on_failure_fn_id):
             if fn_id:
-                ids.add(fn_id)
-                ids.add(fn_id.removeprefix(f"{client.app_id}-"))
-    return frozenset(ids)
+                served[fn_id] = served[fn_id.removeprefix(f"{client.app_id}-")] = names
+    return served
+
+
+def _check_event(event: _Event, names: frozenset[str]) -> None:
+    """The event must be one this function is triggered by, its data valid for the catalogue's schema.
+
+    Otherwise the function's first `parse` raises and the SDK answers 500, which Inngest would retry
+    although the run can never succeed.
+    """
+    from pydantic import ValidationError
+
+    from lib.inngest.events import CATALOGUE
+
+    if event.name not in names:
+        raise BadInput(f"event {event.name[:100]!r} does not start this function")
+    spec = CATALOGUE.get(event.name)
+    if spec is not None:
+        try:
+            spec.parse(event.data or {})
+        except ValidationError as exc:
+            raise BadInput(f"{event.name} data is not valid: {exc.errors(include_url=False)[0]['msg']}") from None
