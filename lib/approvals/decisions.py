@@ -5,7 +5,9 @@ and a late one "expired" at once (409), rather than both being accepted and
 ignored later. Then it sends `support/approval.decided` (event id
 `approval-decided-{actionId}`, so Inngest drops duplicates). If the send fails the
 decision is reverted and the caller answers 502: nothing was decided that the
-workflow will never hear of. The workflow's `record-decision` step records the
+workflow will never hear of. Until the send is answered the decision is being
+handed over (`handed_over_at` unset): a concurrent click hears "being decided,
+try again", never that a decision stands which may yet be reverted. The workflow's `record-decision` step records the
 same decision again, idempotently, and is the one that sends action/approved|rejected.
 """
 

@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Request, Response, jsonify
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from lib import config

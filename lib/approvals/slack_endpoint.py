@@ -3,7 +3,9 @@
 Slack shows an error to the clicker for any non-2xx answer, so decisions that
 change nothing (already decided, expired) answer 200 with `ok: false` and the
 reason, also posted to the clicker as an ephemeral message through the
-payload's `response_url`. Forged or stale requests get 401, malformed ones 400,
+payload's `response_url`; so does a click while another decision is still being
+handed to the workflow ("being decided, try again"). Forged or stale requests get
+401, malformed ones 400 (typed by `lib.web.parsing`),
 and a decision that could not be handed to the workflow 502 (it was reverted).
 """
 
@@ -15,8 +17,8 @@ from flask import Request, Response, jsonify
 
 from lib import config
 from lib.config import MissingSetting
-from lib.web.parsing import BadInput, bounded_body, header
 from lib.fallback import with_fallback
+from lib.web.parsing import BadInput, bounded_body, header
 
 
 def _json(status: int, **body: Any) -> Response:

@@ -9,7 +9,6 @@ generated body pass the signature check, so the parsers behind it are reached to
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -209,7 +208,3 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 )
 
 FUNCTION_IDS = ("support-workflows-request-approval", "request-approval", "support-workflows-handle-inbound-message", "nope")
-
-
-def dumps(data: Any) -> str:
-    return json.dumps(data)

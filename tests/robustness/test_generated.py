@@ -18,12 +18,12 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
-
-pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.robustness.endpoints import ENDPOINTS, FUNCTION_IDS, Endpoint
+
+pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
 
 REQUEST_BUDGET_SECONDS = 5.0  # "no hang": a request answered later than this fails the test
 MUTANT = "__mutant__"
