@@ -23,6 +23,9 @@ requests; `sink.fail_with(None)` heals it; `sink.stop()` takes it down so
 connections are refused. `sink.delay = 5.0` makes every answer that slow (the event
 is taken only once the answer goes out): Inngest's Event API gives no latency guarantee,
 and the SDK's send retries 5xx and network errors (inngest-py `send_sync`, 5 attempts).
+`sink.hold()` keeps every arriving send waiting (a slow Inngest: the SDK's send blocks
+until it times out or is answered) until `sink.release()`; `sink.wait_held(n)` returns
+once n sends are waiting, so a test can act while a hand-over is in flight, deterministically.
 """
 
 from __future__ import annotations
@@ -58,6 +61,9 @@ class EventSink:
         self._lock = threading.Lock()
         self._fail_status: int | None = None
         self._fail_times: int | None = None
+        self._gate = threading.Event()
+        self._gate.set()
+        self._held = threading.Semaphore(0)
         self._env = EnvSwap()
         self.app = self._make_app()
         self._server = LocalServer(self.app)
@@ -75,6 +81,18 @@ class EventSink:
         with self._lock:
             self._fail_status = status
             self._fail_times = times if status is not None else None
+
+    def hold(self) -> None:
+        """Keep the next sends waiting, unanswered, until `release()`."""
+        self._gate.clear()
+
+    def release(self) -> None:
+        self._gate.set()
+
+    def wait_held(self, count: int = 1, timeout: float = 10.0) -> None:
+        """Return once `count` sends are being held; AssertionError if they do not arrive within `timeout`."""
+        for _ in range(count):
+            assert self._held.acquire(timeout=timeout), "no send reached the fake Inngest event API"
 
     def named(self, name: str) -> list[dict[str, Any]]:
         """The recorded events with this name, in arrival order."""
@@ -107,6 +125,7 @@ class EventSink:
             self._running = False
 
     def close(self) -> None:
+        self.release()
         self.stop()
         self._env.restore()
         _reset_client()
@@ -127,6 +146,9 @@ class EventSink:
             body = request.get_json(silent=True)
             if self.delay:
                 time.sleep(self.delay)
+            if not self._gate.is_set():
+                self._held.release()
+                self._gate.wait(timeout=60)
             with self._lock:
                 status = self._take_failure()
                 self.requests.append({"key": key, "body": body, "status": status or 200})
