@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from lib import config
 from lib.front.ingest import handle
 from lib.web import create_app, json_error
+from lib.web.parsing import BadInput, bounded_body
 
 app = create_app(__name__)
 
@@ -18,11 +19,9 @@ app = create_app(__name__)
 @app.post("/")
 def front_webhook() -> ResponseReturnValue:
     limit = config.env_int("MAX_WEBHOOK_BYTES", 1_048_576)
-    # A Content-Length over the limit is refused by Werkzeug (JSON 413); a streamed (chunked)
-    # body is only cut off at the limit, so read one byte more to tell it was too long.
-    request.max_content_length = limit + 1
-    body = request.get_data(cache=False)
-    if len(body) > limit:
+    try:
+        body = bounded_body(request, limit)
+    except BadInput:
         return json_error(413, f"body larger than MAX_WEBHOOK_BYTES ({limit} bytes)")
     outcome = handle(body, request.headers)
     return jsonify(outcome.body), outcome.status

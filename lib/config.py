@@ -35,7 +35,7 @@ class Variable:
 
 
 VARIABLES: tuple[Variable, ...] = (
-    Variable("DATABASE_URL", None, "SQLAlchemy URL; unset means SQLite at .data/support.db. MySQL: mysql+pymysql://user:pass@host/db (add ?ssl_ca=... or ?ssl=true for TLS)"),
+    Variable("DATABASE_URL", None, "SQLAlchemy URL; unset means SQLite at .data/support.db locally, and is an error on Vercel (VERCEL_ENV set). MySQL: mysql+pymysql://user:pass@host/db (add ?ssl_ca=... or ?ssl=true for TLS)"),
     Variable("INNGEST_APP_ID", "support-workflows", "Inngest app id"),
     Variable("INNGEST_DEV", None, "1 or a dev server URL: talk to a local executor/dev server instead of Inngest Cloud"),
     Variable("INNGEST_BASE_URL", None, "Inngest API/event origin override (the offline executor sets this)"),
@@ -47,6 +47,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("VERCEL_ENV", None, "set by Vercel: production, preview or development"),
     Variable("VERCEL_URL", None, "set by Vercel: the deployment's host name"),
     Variable("VERCEL_GIT_COMMIT_REF", None, "set by Vercel: the branch, used as the Inngest branch environment"),
+    Variable("VERCEL_AUTOMATION_BYPASS_SECRET", None, "set by Vercel when Protection Bypass for Automation is on: the cron's PUT and the URL registered with Inngest carry it"),
     Variable("CRON_SECRET", None, "bearer token Vercel Cron sends; when set /api/cron demands it"),
     Variable("INNGEST_SYNC_URL", "http://localhost:3000/api/inngest", "what /api/cron PUTs when VERCEL_URL is unset"),
     Variable("INNGEST_EXECUTOR_TIME_SCALE", "1", "offline executor only: multiplies sleeps, timeouts, retry backoff and throttle periods (tests use 0.01)"),
@@ -54,6 +55,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("FRONT_API_SECRET", None, "Front API secret for rule webhooks (HMAC-SHA1 signatures)"),
     Variable("FRONT_API_TOKEN", None, "Front API bearer token"),
     Variable("FRONT_API_BASE_URL", "https://api2.frontapp.com", "Front API origin (tests point it at a fake)"),
+    Variable("FRONT_API_LINK_HOSTS", None, "extra host names (comma-separated, `*.` for one label) trusted as Front's company API host in pagination links and redirects, on the base URL's scheme and port; tests only (production trusts `*.api.frontapp.com` over https)"),
     Variable("MAX_WEBHOOK_BYTES", "1048576", "largest webhook body accepted; larger is 413"),
     Variable("OPENAI_API_KEY", None, "OpenAI key; unset means the documented offline rules agent"),
     Variable("OPENAI_BASE_URL", None, "OpenAI-compatible API origin (tests point it at a fake)"),
@@ -63,6 +65,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("STRIPE_SECRET_KEY", None, "Stripe secret key for refunds"),
     Variable("STRIPE_API_BASE", None, "Stripe API origin override (tests point it at a fake)"),
     Variable("STRIPE_MAX_NETWORK_RETRIES", "2", "retries the Stripe SDK makes on network errors, 409 and 5xx, resending the same idempotency key"),
+    Variable("STRIPE_WEBHOOK_SECRET", None, "signing secret (whsec_...) of the Stripe webhook endpoint /api/stripe; unset, it answers 503"),
+    Variable("REFUND_PENDING_TIMEOUT_HOURS", "72", "how long a pending refund is awaited (webhook, else polling) before a teammate is asked to follow it"),
     Variable("SLACK_BOT_TOKEN", None, "Slack bot token for approval messages (or use SLACK_WEBHOOK_URL)"),
     Variable("SLACK_CHANNEL", None, "Slack channel for approval messages with the bot token"),
     Variable("SLACK_WEBHOOK_URL", None, "Slack incoming webhook for approval messages"),
@@ -108,10 +112,17 @@ def env_int(name: str, default: int) -> int:
 
 
 def database_url() -> str:
-    """`DATABASE_URL`, or the embedded SQLite file when unset."""
+    """`DATABASE_URL`, or the embedded SQLite file when unset, except on Vercel.
+
+    A deployed function's filesystem is read-only and each instance would get its own file, so on
+    Vercel (`VERCEL_ENV` set) a missing `DATABASE_URL` raises `MissingSetting` where the database is
+    first used; functions that never touch the database are unaffected.
+    """
     url = env("DATABASE_URL")
     if url:
         return url
+    if is_vercel():
+        raise MissingSetting("DATABASE_URL", "on Vercel the service needs a hosted MySQL database (no SQLite file inside the bundle)")
     return f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 

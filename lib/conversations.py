@@ -69,16 +69,16 @@ def needs_human(conversation_id: str) -> bool:
 def record_draft(
     *, conversation_id: str, run_id: str, front_draft_id: str | None, body: str, send_after: datetime | None
 ) -> dict[str, Any]:
-    """Store the draft once per run: a retried step returns the row the first attempt wrote."""
-    from sqlalchemy import select
+    """Store the draft once per run: a retried step returns the row the first attempt wrote.
 
+    `conversation_id` is where the draft landed in Front (a merged conversation's
+    surviving id), so a teammate's reply there supersedes it; the run id finds it.
+    """
     from lib.db import get_db
     from lib.db.models import Draft
 
     with get_db().session() as session:
-        row = session.scalars(
-            select(Draft).where(Draft.conversation_id == conversation_id, Draft.run_id == run_id)
-        ).first()
+        row = _run_row(session, run_id)
         if row is None:
             row = Draft(
                 conversation_id=conversation_id,
@@ -103,6 +103,37 @@ def find_run_draft(conversation_id: str, run_id: str) -> dict[str, Any] | None:
             select(Draft).where(Draft.conversation_id == conversation_id, Draft.run_id == run_id)
         ).first()
         return _draft_json(row) if row else None
+
+
+def run_draft(run_id: str) -> dict[str, Any] | None:
+    """The run's draft wherever it landed (a merge in Front can move it to another conversation)."""
+    from lib.db import get_db
+
+    with get_db().session() as session:
+        row = _run_row(session, run_id)
+        return _draft_json(row) if row else None
+
+
+def move_draft(draft_id: int, conversation_id: str) -> None:
+    """Front merged the draft's conversation: follow it, so replies in the surviving one supersede it."""
+    from sqlalchemy import update
+
+    from lib.db import get_db
+    from lib.db.models import Draft, utcnow
+
+    with get_db().session() as session:
+        session.execute(update(Draft).where(Draft.id == draft_id).values(conversation_id=conversation_id, updated_at=utcnow()))
+    from lib import audit
+
+    audit.record("workflow", "draft.moved", draft_id=draft_id, conversation_id=conversation_id)
+
+
+def _run_row(session: Any, run_id: str) -> Any:
+    from sqlalchemy import select
+
+    from lib.db.models import Draft
+
+    return session.scalars(select(Draft).where(Draft.run_id == run_id).order_by(Draft.id)).first()
 
 
 def set_draft_status(draft_id: int, status: str, *, only_from: str = DRAFT_CREATED) -> bool:

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from pydantic import ValidationError
 
@@ -62,3 +64,40 @@ def test_parse_rejects_incomplete_data() -> None:
         events.APPROVAL_DECIDED.parse({"decision": "approved", "decidedBy": "x"})
     with pytest.raises(ValidationError, match="decision"):
         events.APPROVAL_DECIDED.parse({"actionId": "a", "decision": "maybe", "decidedBy": "x"})
+
+
+def test_texts_are_cut_utf8_safe_and_a_cut_body_is_marked() -> None:
+    from lib.inngest.events import MAX_SHORT_TEXT_BYTES, MAX_TEXT_BYTES, InboundReceived, truncate_utf8
+
+    assert truncate_utf8("héllo", 2) == ("h", True)  # never half of "é"
+    assert truncate_utf8("héllo", 3) == ("hé", True)
+    assert truncate_utf8("héllo", 6) == ("héllo", False)
+    ids = dict(conversation_id="c", message_id="m", inbox_id="i", app_id="a", front_event_id="e")
+    small = InboundReceived(**ids, body="hi")
+    assert small.body == "hi" and small.body_truncated is False
+    big = InboundReceived(**ids, body="€" * MAX_TEXT_BYTES, subject="s" * 5000, sender_name="ñ" * 5000)
+    assert big.body_truncated is True and big.body == "€" * (MAX_TEXT_BYTES // 3)
+    assert len((big.subject or "").encode()) <= MAX_SHORT_TEXT_BYTES and len((big.sender_name or "").encode()) <= MAX_SHORT_TEXT_BYTES
+    again = InboundReceived.model_validate(big.wire())  # the workflow parses what was sent: still marked
+    assert again.body_truncated is True and again.body == big.body
+
+
+def test_every_event_with_user_text_stays_under_inngests_limit_and_build_refuses_more() -> None:
+    from lib.inngest.events import (
+        APPROVAL_DECIDED, APPROVAL_REQUESTED, MAX_EVENT_BYTES, REFUND_REQUESTED, ActionSpec, ApprovalDecided,
+        ApprovalRequested, EventTooLarge, RefundRequested,
+    )
+
+    huge = "\u0001" * 1_000_000  # escapes to six bytes each on the wire
+    for spec, data in (
+        (APPROVAL_REQUESTED, ApprovalRequested(action_id="a", conversation_id="c", app_id="x", action=ActionSpec(type="refund"),
+                                               agent_reasoning=huge, customer_email=huge)),
+        (APPROVAL_DECIDED, ApprovalDecided(action_id="a", decision="rejected", decided_by=huge, reason=huge)),
+        (REFUND_REQUESTED, RefundRequested(purchase_id="p", reason=huge, action_id="a")),
+    ):
+        event = spec.build(data, id="x")
+        assert len(json.dumps(event.to_dict()).encode()) < MAX_EVENT_BYTES
+    too_big = ApprovalRequested(action_id="a", conversation_id="c", app_id="x", agent_reasoning="r",
+                                action=ActionSpec(type="refund", parameters={"note": "x" * MAX_EVENT_BYTES}))
+    with pytest.raises(EventTooLarge, match="Inngest takes at most 262144"):
+        APPROVAL_REQUESTED.build(too_big)

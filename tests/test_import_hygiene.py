@@ -65,3 +65,9 @@ def test_front_webhook_imports_neither_inngest_nor_sqlalchemy() -> None:
     """The webhook answers Front on a cold start: the SDK and the ORM load on the first request, not at import."""
     loaded = _import_in_fresh_interpreter("api.front")
     assert not loaded & {"inngest", "sqlalchemy", "openai", "stripe"}, sorted(loaded)
+
+
+def test_stripe_webhook_imports_no_sdk_until_a_request() -> None:
+    """`api/stripe.py` verifies with the stripe SDK, imported on the first delivery, not at cold start."""
+    loaded = _import_in_fresh_interpreter("api.stripe")
+    assert not loaded & {"inngest", "sqlalchemy", "openai", "stripe"}, sorted(loaded)

@@ -12,6 +12,7 @@ the step is memoized and the run records them; only "try later" errors raise.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from lib import audit
@@ -107,44 +108,141 @@ def run_integration_action(action: dict[str, Any]) -> dict[str, Any]:
 
 
 def stripe_refund(action_id: str, purchase_id: str, reason: str) -> dict[str, Any]:
-    """Refund at Stripe (idempotent per action) and store the refund on the action at once."""
+    """Refund at Stripe once per action, and store the refund on the action at once.
+
+    The attempt whose key is in use is stored on the action (`result.stripeAttempt`),
+    marked `unsure` when its answer was a 5xx or never came. The next run then
+    reconciles first: a refund carrying the action id in its metadata is the one we
+    made. Only if there is none does it ask again: with a new key after a 5xx (Stripe
+    replays the saved 500 for the old one), with the same key after a lost answer (that
+    request may still be running at Stripe; a new key could refund twice, the same key
+    cannot). `RefundUnsure` is raised after the state is stored, so the step retries.
+    """
     from lib.apps.registry import get_app_by_id
-    from lib.payments.refunds import RefundRefused, create_refund
+    from lib.payments.refunds import RefundRefused, RefundUnsure, create_refund, find_refund
 
     record = store.get_action(action_id)
     if record is None:
         return {"refunded": False, "error": f"no action {action_id!r} is stored", "code": "unknown_action"}
     params = record.parameters or {}
     app = get_app_by_id(record.app_id) if record.app_id is not None else None
+    account = app.stripe_account if app else None
+    state = dict((record.result or {}).get(ATTEMPT_KEY) or {"attempt": 0})
     try:
+        if state.get("unsure"):
+            found = find_refund(action_id=action_id, purchase_id=purchase_id, stripe_account=account, parameters=params)
+            if found is not None:
+                audit.record("stripe", "refund.reconciled", action_id=action_id, conversation_id=record.conversation_id,
+                             refund_id=found["id"], attempt=state["attempt"])
+                _remember_refund(action_id, found)
+                return {"refunded": True, "refund": found}
+            state = {"attempt": state["attempt"] + (1 if state["unsure"] == "5xx" else 0)}
+            store.merge_result(action_id, **{ATTEMPT_KEY: state})  # before the request: a crash now must not reuse a spent key
         refund = create_refund(
             action_id=action_id,
             purchase_id=purchase_id,
             amount=params.get("amount"),
             reason=reason,
-            stripe_account=app.stripe_account if app else None,
+            stripe_account=account,
             parameters=params,
+            attempt=state["attempt"],
         )
     except RefundRefused as exc:
         audit.record("stripe", "refund.refused", action_id=action_id, conversation_id=record.conversation_id, code=exc.code, error=str(exc))
         return {"refunded": False, "error": str(exc), "code": exc.code}
+    except RefundUnsure as exc:
+        store.merge_result(action_id, **{ATTEMPT_KEY: {"attempt": state["attempt"], "unsure": exc.kind}})
+        logger.warning("refund for action %s, attempt %d: %s; the retry reconciles first", action_id, state["attempt"], exc)
+        raise
     _remember_refund(action_id, refund)
     return {"refunded": True, "refund": refund}
 
 
+ATTEMPT_KEY = "stripeAttempt"  # on the action's result while a refund is being made: {"attempt": n, "unsure": "5xx"|"lost"}
+
+
 def _remember_refund(action_id: str, refund: dict[str, Any]) -> None:
-    """Keep the refund on the action (and in the audit log once), before anything else can fail."""
+    """Keep the refund on the action (and in the audit log once per status), before anything else can fail."""
     from lib.db import get_db
     from lib.db.models import Action
 
     with get_db().session() as session:
         row = session.get(Action, action_id)
         assert row is not None
-        if (row.result or {}).get("refund", {}).get("id") == refund["id"]:
+        stored = (row.result or {}).get("refund") or {}
+        if stored.get("id") == refund["id"] and stored.get("status") == refund.get("status"):
             return  # a re-run of the step: Stripe replayed the refund we already stored
-        row.result = {**(row.result or {}), "refund": refund}
-        audit.record("stripe", "refund.created", action_id=action_id, conversation_id=row.conversation_id, session=session,
-                     refund_id=refund["id"], amount=refund.get("amount"), currency=refund.get("currency"))
+        result = {k: v for k, v in (row.result or {}).items() if k != ATTEMPT_KEY}
+        row.result = {**result, "refund": refund}
+        if stored.get("id") != refund["id"]:
+            audit.record("stripe", "refund.created", action_id=action_id, conversation_id=row.conversation_id, session=session,
+                         refund_id=refund["id"], amount=refund.get("amount"), currency=refund.get("currency"),
+                         status=refund.get("status"))
+        else:
+            audit.record("stripe", "refund.updated", action_id=action_id, conversation_id=row.conversation_id, session=session,
+                         refund_id=refund["id"], status=refund.get("status"), failure_reason=refund.get("failureReason"))
+
+
+def refund_waits() -> list[timedelta]:
+    """How long each wait for a pending refund's final status lasts, adding up to REFUND_PENDING_TIMEOUT_HOURS.
+
+    Short at first (a webhook sent before the wait began is missed; the first poll
+    catches it soon), then every 6 h. Read at each replay; every schedule starts
+    alike, so changing the setting while runs wait only moves their deadline.
+    """
+    from lib import config
+
+    total = timedelta(hours=max(config.env_int("REFUND_PENDING_TIMEOUT_HOURS", 72), 1))
+    waits: list[timedelta] = []
+    step = timedelta(minutes=15)
+    while sum(waits, timedelta()) < total:
+        waits.append(min(step, total - sum(waits, timedelta())))
+        step = min(step * 2, timedelta(hours=6))
+    return waits
+
+
+def _stored_refund(action_id: str) -> dict[str, Any]:
+    record = store.get_action(action_id)
+    refund = ((record.result if record else None) or {}).get("refund")
+    if not refund:
+        raise LookupError(f"action {action_id!r} holds no Stripe refund")
+    return dict(refund)
+
+
+def check_refund(action_id: str, refund_id: str) -> dict[str, Any]:
+    """Poll: the refund as Stripe has it now, stored on the action."""
+    from lib.apps.registry import get_app_by_id
+    from lib.payments.refunds import retrieve_refund
+
+    record = store.get_action(action_id)
+    app = get_app_by_id(record.app_id) if record is not None and record.app_id is not None else None
+    refund = retrieve_refund(refund_id, stripe_account=app.stripe_account if app else None)
+    _remember_refund(action_id, refund)
+    return refund
+
+
+def record_refund_update(action_id: str, update: dict[str, Any]) -> dict[str, Any]:
+    """A `stripe/refund.updated` event (Stripe's signed webhook) for the action's refund: its status, stored."""
+    refund = _stored_refund(action_id)
+    if update.get("refundId") != refund["id"]:
+        logger.warning("action %s: an update for refund %s, not ours (%s); ignored", action_id, update.get("refundId"), refund["id"])
+        return refund
+    refund["status"] = update.get("status")
+    if update.get("failureReason"):
+        refund["failureReason"] = update["failureReason"]
+    _remember_refund(action_id, refund)
+    return refund
+
+
+def refund_not_done(refund: dict[str, Any], waited: timedelta | None = None) -> str:
+    """Why a created refund does not complete the action, for the run's error and the Front comment."""
+    what = f"Stripe refund {refund.get('id')} ({refund.get('amount')} {str(refund.get('currency') or '').upper()})"
+    if refund.get("status") in ("pending", "requires_action"):
+        hours = round(waited.total_seconds() / 3600) if waited else "?"
+        return (f"{what} is still {refund.get('status')} after {hours} h; follow it in Stripe's dashboard "
+                "and revoke access once it succeeds")
+    reason = f": {refund['failureReason']}" if refund.get("failureReason") else ""
+    return f"{what} {refund.get('status')}{reason}; the customer got nothing back and access was left as it was"
 
 
 def revoke_access(action_id: str, purchase_id: str, reason: str) -> dict[str, Any]:

@@ -118,3 +118,21 @@ def transition(action_id: str, *, from_: Iterable[str], to: str, session: Any | 
         return session.execute(statement).rowcount == 1
     with get_db().session() as own:
         return own.execute(statement).rowcount == 1
+
+
+def merge_result(action_id: str, **values: Any) -> dict[str, Any]:
+    """Set keys of the action's `result` (None removes one), keeping the others; the new result.
+
+    The refund steps keep what they learn here at once (the Stripe refund, the attempt
+    whose key is in use), so a crash right after cannot make the next run forget it.
+    """
+    from lib.db import get_db
+    from lib.db.models import Action
+
+    with get_db().session() as session:
+        row = session.get(Action, action_id, with_for_update=True)
+        if row is None:
+            raise KeyError(f"no action {action_id!r} is stored")
+        result = {k: v for k, v in {**(row.result or {}), **values}.items() if v is not None}
+        row.result = result
+        return result

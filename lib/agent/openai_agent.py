@@ -11,7 +11,8 @@ here (see `lib.agent`).
 
 The final answer is parsed by `client.chat.completions.parse` against the strict
 JSON schema of `ModelOutput`, which has no approval field; the policy decides
-approval afterwards.
+approval afterwards. Tools are strict too, so parallel tool calls are off (the
+model makes at most one call per turn).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("support.agent")
 
 MAX_TOOL_ROUNDS = 4  # rounds of tool calls before the model must answer
-MAX_TOOL_CALLS_PER_ROUND = 8
+MAX_TOOL_CALLS_PER_ROUND = 8  # a guard only: with parallel calls off the model makes one
 # The whole run must end well inside the serve function's 300 s limit (vercel.json), however many
 # rounds and retries it takes: each request's timeout is cut to its share of what is left.
 RUN_BUDGET_SECONDS = 240.0
@@ -111,6 +112,11 @@ def run(context: AgentContext) -> AgentProposal:
                 messages=messages,  # type: ignore[arg-type]
                 tools=tool_params,
                 tool_choice="auto" if allow_tools else "none",
+                # Strict tools and parallel calls do not mix: "Structured Outputs is not compatible with
+                # parallel function calls. When a parallel function call is generated, it may not match
+                # supplied schemas." (OpenAI, Structured Outputs limitations). One call per turn keeps
+                # every call inside its schema.
+                parallel_tool_calls=False,
                 response_format=ModelOutput,
                 timeout=min(timeout, remaining / (retries + 1)),
             )

@@ -5,9 +5,12 @@ and a late one "expired" at once (409), rather than both being accepted and
 ignored later. Then it sends `support/approval.decided` (event id
 `approval-decided-{actionId}`, so Inngest drops duplicates). If the send fails the
 decision is reverted and the caller answers 502: nothing was decided that the
-workflow will never hear of. The workflow's `record-decision` step records the
-same decision again, idempotently, and is the one that sends action/approved|rejected
-and updates the Slack message (durable steps, retried by Inngest).
+workflow will never hear of. Until the send is answered the decision is being
+handed over (`handed_over_at` unset): a concurrent click hears "being decided,
+try again", never that a decision stands which may yet be reverted. The workflow's
+`record-decision` step records the same decision again, idempotently, and is the one
+that sends action/approved|rejected and updates the Slack message (durable steps,
+retried by Inngest).
 
 The send is bounded (`SEND_DEADLINE_SECONDS`) because Slack gives the interactivity
 URL 3 s in all. A send that times out is reverted like a failed one; if Inngest did
@@ -19,12 +22,14 @@ from __future__ import annotations
 
 from lib.approvals import store
 from lib.approvals.store import DecisionResult
+from lib.fallback import with_fallback
 
 # Slack shows the clicker an error unless the interactivity URL answers within 3 s; the
 # hand-over gets this much of it, leaving the rest for verifying, recording and answering.
 SEND_DEADLINE_SECONDS = 1.5
 
-HTTP_STATUS = {"recorded": 200, "already_decided": 409, "expired": 409, "unknown": 404}
+# "deciding": another decision is being handed over right now and may yet be reverted: try again.
+HTTP_STATUS = {"recorded": 200, "already_decided": 409, "deciding": 409, "expired": 409, "unknown": 404}
 
 
 class DecisionNotSent(RuntimeError):
@@ -58,4 +63,7 @@ def submit_decision(action_id: str, decision: str, decided_by: str, channel: str
     except Exception as exc:
         store.revert(action_id, result.request.decided_by or decided_by, result.request.decided_at)  # type: ignore[arg-type]
         raise DecisionNotSent(f"the decision could not be handed to the workflow ({type(exc).__name__}); nothing was decided, try again") from exc
+    # It stands now; if this write fails, the workflow's record-decision step confirms it.
+    with_fallback(lambda: store.confirm_handover(action_id, result.request.decided_by or decided_by, result.request.decided_at),  # type: ignore[union-attr, arg-type]
+                  False, what="confirming the hand-over")
     return result

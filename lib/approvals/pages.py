@@ -14,11 +14,15 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Request, Response, jsonify
+from pydantic import BaseModel, ConfigDict, Field
 
 from lib import config
 from lib.config import MissingSetting
+from lib.web.parsing import BadInput, bounded_body, loads_object, validate
 
 COOKIE = "approvals_key"
+MAX_FORM_BYTES = 64 * 1024  # a decision is a few short fields and a reason
+MAX_ACTION_ID = 64  # `actions.id` holds 64
 _env_lock = threading.Lock()
 _env: Any = None
 
@@ -53,7 +57,8 @@ def _page(template: str, status: int = 200, **context: Any) -> Response:
 
 def _message(request: Request, status: int, title: str, message: str, kind: str = "", /, **extra: Any) -> Response:
     if _wants_json(request):
-        response = jsonify({"ok": status < 300, "message": message, **extra})
+        error = {"error": message} if status >= 400 else {}  # every endpoint's refusals carry `error`
+        response = jsonify({"ok": status < 300, "message": message, **error, **extra})
         response.status_code = status
         return response
     return _page("message", status, title=title, message=message, kind=kind, back=extra.get("back"))
@@ -104,7 +109,7 @@ def _detail(request: Request, action_id: str) -> Response:
     from lib.approvals import store
     from lib.approvals.links import form_token
 
-    item = store.get(action_id)
+    item = store.get(action_id) if len(action_id) <= MAX_ACTION_ID else None
     if item is None:
         return _message(request, 404, "Not found", "No approval request exists for this action.", "error")
     token = form_token(action_id) if item.open else None
@@ -152,25 +157,50 @@ def detail(request: Request, action_id: str) -> Response:
         return _not_configured(request, exc)
 
 
+class DecisionForm(BaseModel):
+    """What a decision POST carries, as a form or JSON; a field of another type is a 400, never a crash."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    decision: str | None = None
+    token: str | None = Field(None, max_length=200)
+    approver: str | None = None
+    reason: str | None = None
+
+
+def _decision_form(request: Request) -> DecisionForm:
+    """The form or JSON body, bounded and typed (`BadInput` otherwise)."""
+    body = bounded_body(request, MAX_FORM_BYTES)
+    if request.is_json:
+        return validate(DecisionForm, loads_object(body), what="decision")
+    if request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data", ""):
+        raise BadInput("send the decision as a form or as JSON", 415)
+    return validate(DecisionForm, request.form.to_dict(flat=True), what="decision")
+
+
 def decide(request: Request, action_id: str) -> Response:
     """POST /api/approvals/<actionId>/decision: form (or JSON) with decision, token, approver, reason."""
     from lib.approvals.decisions import HTTP_STATUS, DecisionNotSent, submit_decision
     from lib.approvals.links import verify_form_token
 
-    form: Any = request.get_json(silent=True) if request.is_json else request.form
-    form = form if isinstance(form, dict) or hasattr(form, "get") else {}
-    decision = form.get("decision")
     try:
-        if not verify_form_token(action_id, form.get("token")):
+        form = _decision_form(request)
+    except BadInput as exc:
+        return _message(request, exc.status, "Bad request", exc.message, "error")
+    if len(action_id) > MAX_ACTION_ID:
+        return _message(request, 404, "Not found", "No approval request exists for this action.", "error")
+    decision = form.decision
+    try:
+        if not verify_form_token(action_id, form.token):
             return _message(request, 403, "Form expired", "This form is not valid for this action (or is over an hour old). Reload the page and decide again.", "error")
     except MissingSetting as exc:
         return _not_configured(request, exc)
     if decision not in ("approved", "rejected"):
         return _message(request, 400, "Bad request", "decision must be 'approved' or 'rejected'.", "error")
-    approver = (form.get("approver") or "").strip()[:150]
+    approver = (form.approver or "").strip()[:150]
     basic = request.authorization.username if request.authorization else None
     decided_by = f"web:{approver or basic or 'approver'}"
-    reason = (form.get("reason") or "").strip()[:2000] or None
+    reason = (form.reason or "").strip()[:2000] or None
     try:
         result = submit_decision(action_id, decision, decided_by, "web", reason)
     except DecisionNotSent as exc:
@@ -178,6 +208,7 @@ def decide(request: Request, action_id: str) -> Response:
     status = HTTP_STATUS[result.outcome]
     what = (result.request.action_type.replace("_", " ") if result.request else "action").capitalize()
     titles = {"recorded": f"{what} {decision}", "already_decided": f"{what} already decided",
+              "deciding": "Being decided, try again",
               "expired": f"{what} request expired", "unknown": "Not found"}
     kind = "" if status == 200 else "conflict"
     extra: dict[str, Any] = {"outcome": result.outcome, "actionId": action_id, "back": "/api/approvals"}

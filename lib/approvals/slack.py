@@ -25,7 +25,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from pydantic import BaseModel, ConfigDict
+
 from lib import config
+from lib.web import parsing
+from lib.web.parsing import BadInput, digits
 
 if TYPE_CHECKING:
     import requests
@@ -94,47 +98,78 @@ def signature_for(body: bytes, timestamp: str, secret: str) -> str:
 
 def verify_signature(body: bytes, timestamp: str | None, signature: str | None, now: float | None = None) -> None:
     """Raise `SlackSignatureError` unless Slack signed this body within the last five minutes."""
-    secret = config.require("SLACK_SIGNING_SECRET", "it verifies Slack's interactive callbacks")
     if not timestamp or not signature:
         raise SlackSignatureError("missing X-Slack-Request-Timestamp or X-Slack-Signature")
-    try:
-        sent_at = int(timestamp)
-    except ValueError as exc:
-        raise SlackSignatureError("X-Slack-Request-Timestamp is not a number") from exc
+    sent_at = digits(timestamp, max_digits=12)  # Unix seconds; never int() on 400 digits (OverflowError)
+    if sent_at is None:
+        raise SlackSignatureError("X-Slack-Request-Timestamp is not a Unix timestamp")
+    secret = config.require("SLACK_SIGNING_SECRET", "it verifies Slack's interactive callbacks")
     if abs((time.time() if now is None else now) - sent_at) > MAX_SKEW_SECONDS:
         raise SlackSignatureError("the request timestamp is more than five minutes old (or ahead)")
     if not hmac.compare_digest(signature_for(body, timestamp, secret).encode(), signature.encode()):
         raise SlackSignatureError("the signature does not match")
 
 
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class _Button(_Model):
+    action_id: str | None = None
+    value: str | None = None
+
+
+class _User(_Model):
+    id: str | None = None
+    username: str | None = None
+    name: str | None = None
+
+
+class _Container(_Model):
+    channel_id: str | None = None
+    message_ts: str | None = None
+
+
+class _Channel(_Model):
+    id: str | None = None
+
+
+class _Message(_Model):
+    ts: str | None = None
+
+
+class _Payload(_Model):
+    """The fields of a `block_actions` payload we read (Slack: reference/interaction-payloads/block_actions-payload)."""
+
+    type: str
+    actions: list[_Button] = []
+    user: _User | None = None
+    container: _Container | None = None
+    channel: _Channel | None = None
+    message: _Message | None = None
+    response_url: str | None = None
+
+
 def parse_interaction(payload: str | None) -> Interaction:
-    """The click inside an interactive `payload`; ValueError names what is missing."""
+    """The click inside an interactive `payload`; `BadInput` (400) names what is wrong, types included."""
     if not payload:
-        raise ValueError("form field 'payload' is missing")
-    try:
-        data = json.loads(payload)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"payload is not JSON: {exc}") from exc
-    if not isinstance(data, dict) or data.get("type") != "block_actions":
-        raise ValueError("payload is not a block_actions interaction")
-    actions = data.get("actions") if isinstance(data.get("actions"), list) else []
-    clicked = next((a for a in actions if isinstance(a, dict) and a.get("action_id") in (APPROVE, REJECT)), None)
-    if clicked is None or not isinstance(clicked.get("value"), str) or not clicked["value"]:
-        raise ValueError("payload carries no approve/reject button with an action id")
-    user, container, channel, message = (_dict(data.get(k)) for k in ("user", "container", "channel", "message"))
-    response_url = data.get("response_url")
+        raise BadInput("form field 'payload' is missing")
+    data = parsing.validate(_Payload, parsing.loads_object(payload, what="payload"), what="payload")
+    if data.type != "block_actions":
+        raise BadInput("payload is not a block_actions interaction")
+    clicked = next((a for a in data.actions if a.action_id in (APPROVE, REJECT)), None)
+    if clicked is None or not clicked.value or len(clicked.value) > 64:
+        raise BadInput("payload carries no approve/reject button with an action id")
+    user, container = data.user or _User(), data.container or _Container()
+    response_url = data.response_url
     return Interaction(
-        action_id=clicked["value"],
-        decision="approved" if clicked["action_id"] == APPROVE else "rejected",
-        user=str(user.get("username") or user.get("name") or user.get("id") or "unknown Slack user"),
-        channel=container.get("channel_id") or channel.get("id"),
-        message_ts=container.get("message_ts") or message.get("ts"),
-        response_url=response_url if isinstance(response_url, str) and response_url.startswith("https://") or _local(response_url) else None,
+        action_id=clicked.value,
+        decision="approved" if clicked.action_id == APPROVE else "rejected",
+        user=(user.username or user.name or user.id or "unknown Slack user")[:150],
+        channel=container.channel_id or (data.channel.id if data.channel else None),
+        message_ts=container.message_ts or (data.message.ts if data.message else None),
+        response_url=response_url if response_url and (response_url.startswith("https://") or _local(response_url)) else None,
     )
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def _local(url: Any) -> bool:

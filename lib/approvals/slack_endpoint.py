@@ -7,9 +7,10 @@ on Slack itself: the workflow updates the message (`chat.update`, or the click's
 Inngest is bounded (`decisions.SEND_DEADLINE_SECONDS`); when it cannot finish the
 decision is reverted and the answer is 502, which Slack shows the clicker as an
 error, with a short "nothing was recorded, try again" through `response_url` if the
-budget allows. Clicks that change nothing (already decided, expired) answer 200 with
+budget allows. Clicks that change nothing (already decided, expired, or another
+decision still being handed over: "being decided, try again") answer 200 with
 `ok: false` and the reason, also sent to the clicker within the budget. Forged or
-stale requests get 401, malformed ones 400.
+stale requests get 401, malformed ones 400 (typed by `lib.web.parsing`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from typing import Any
 
 from flask import Request, Response, jsonify
 
+from lib import config
 from lib.config import MissingSetting
 from lib.fallback import with_fallback
+from lib.web.parsing import BadInput, bounded_body, header
 
 # Slack's 3 s less a margin for the network between Slack and us.
 ANSWER_BUDGET_SECONDS = 2.5
@@ -53,17 +56,24 @@ def handle_interaction(request: Request) -> Response:
     from lib.approvals.slack import SlackSignatureError, parse_interaction, verify_signature
 
     deadline = time.monotonic() + ANSWER_BUDGET_SECONDS
-    body = request.get_data(cache=True)
     try:
-        verify_signature(body, request.headers.get("X-Slack-Request-Timestamp"), request.headers.get("X-Slack-Signature"))
+        body = bounded_body(request, config.env_int("MAX_WEBHOOK_BYTES", 1_048_576))
+        timestamp = header(request.headers, "X-Slack-Request-Timestamp")
+        signature = header(request.headers, "X-Slack-Signature")
+    except BadInput as exc:
+        return _json(exc.status, error=exc.message)
+    try:
+        verify_signature(body, timestamp, signature)
     except MissingSetting as exc:
         return _json(503, error=str(exc))
     except SlackSignatureError as exc:
         return _json(401, error=f"invalid Slack signature: {exc}")
     try:
+        if request.mimetype != "application/x-www-form-urlencoded":
+            raise BadInput("Slack posts interactions as application/x-www-form-urlencoded", 415)
         click = parse_interaction(request.form.get("payload"))
-    except ValueError as exc:
-        return _json(400, error=str(exc))
+    except BadInput as exc:
+        return _json(exc.status, error=exc.message)
     try:
         result = submit_decision(click.action_id, click.decision, f"slack:{click.user}", "slack", response_url=click.response_url)
     except DecisionNotSent as exc:
@@ -72,7 +82,9 @@ def handle_interaction(request: Request) -> Response:
     if result.outcome == "recorded":
         text = f"Recorded: {result.message}."
     else:
-        if result.outcome == "already_decided":
+        if result.outcome == "deciding":
+            text = f"This action is {result.message}; your click changed nothing yet."
+        elif result.outcome == "already_decided":
             text = f"This action was {result.message}; your click changed nothing."
         else:
             text = f"{result.message[:1].upper()}{result.message[1:]}."

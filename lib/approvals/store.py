@@ -8,10 +8,15 @@ for a decision, by the expiry), and the loser learns why from the outcome:
 - ``recorded``: this call decided it;
 - ``already_decided``: someone decided before (``request`` says who and when);
 - ``expired``: the request timed out first;
+- ``deciding``: someone decided a moment ago and the decision is still being
+  handed to the workflow; it may yet be reverted (the send failed), so the caller
+  must try again rather than hear that it stands;
 - ``unknown``: no approval request exists for this action.
 
 Request statuses: pending -> approved | rejected | expired. The action's own
-status follows (pending_approval -> approved | rejected | expired).
+status follows (pending_approval -> approved | rejected | expired). A decision
+made by an approver stands once `handed_over_at` is set (its event was accepted);
+until then `revert` may put it back to pending.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ EXPIRED = "expired"
 DEFAULT_TTL = timedelta(hours=24)
 
 Decision = Literal["approved", "rejected"]
-Outcome = Literal["recorded", "already_decided", "expired", "unknown"]
+Outcome = Literal["recorded", "already_decided", "deciding", "expired", "unknown"]
 
 
 class ApprovalView(BaseModel):
@@ -44,6 +49,7 @@ class ApprovalView(BaseModel):
     decision_channel: str | None = None
     reason: str | None = None
     notified: dict[str, Any] | None = None
+    handed_over_at: datetime | None = None
     created_at: datetime | None = None
     conversation_id: str
     action_type: str
@@ -58,12 +64,19 @@ class ApprovalView(BaseModel):
         return self.status in (APPROVED, REJECTED)
 
     @property
+    def handing_over(self) -> bool:
+        """Decided, but the workflow has not got it yet: the decision may still be reverted."""
+        return self.decided and self.handed_over_at is None
+
+    @property
     def open(self) -> bool:
         """Still decidable: pending and not past its expiry (the workflow may not have marked it yet)."""
         return self.status == PENDING and self.expires_at > _now()
 
     def describe(self) -> str:
         """One sentence on the state, for 409 answers and Slack updates."""
+        if self.handing_over:
+            return f"being {self.status} by {self.decided_by} right now (handing it to the workflow); try again in a moment"
         if self.decided:
             when = self.decided_at.strftime("%Y-%m-%d %H:%M:%S UTC") if self.decided_at else "an unknown time"
             return f"already {self.status} by {self.decided_by} at {when}"
@@ -147,8 +160,14 @@ def decide(
     channel: str,
     reason: str | None = None,
     now: datetime | None = None,
+    *,
+    handed_over: bool = False,
 ) -> DecisionResult:
-    """Record the decision if the request is still pending and unexpired; otherwise say why not."""
+    """Record the decision if the request is still pending and unexpired; otherwise say why not.
+
+    `handed_over`: the workflow itself is recording it (its event arrived), so it stands at
+    once, and a decision an endpoint recorded but has not confirmed yet is confirmed.
+    """
     from sqlalchemy import update
 
     from lib.actions import store as actions
@@ -164,23 +183,48 @@ def decide(
         changed = session.execute(
             update(model)
             .where(model.action_id == action_id, model.status == PENDING, model.expires_at > at)
-            .values(status=decision, decided_by=decided_by[:200], decided_at=at, decision_channel=channel, reason=reason)
+            .values(status=decision, decided_by=decided_by[:200], decided_at=at, decision_channel=channel, reason=reason,
+                    handed_over_at=at if handed_over else None)
         ).rowcount == 1
         if changed:
             actions.transition(action_id, from_=[actions.PROPOSED, actions.PENDING_APPROVAL], to=decision, session=session)
             audit.record(decided_by, f"action.{decision}", action_id=action_id, session=session, channel=channel, reason=reason)
+        elif handed_over:  # the event of a decision an endpoint recorded reached the workflow: it stands
+            session.execute(update(model).where(model.action_id == action_id, model.status.in_([APPROVED, REJECTED]),
+                                                model.handed_over_at.is_(None)).values(handed_over_at=at))
     view = get(action_id)
     if view is None:
         return DecisionResult(outcome="unknown")
     if changed:
         return DecisionResult(outcome="recorded", request=view)
+    if view.handing_over:
+        return DecisionResult(outcome="deciding", request=view)
     if view.decided:
         return DecisionResult(outcome="already_decided", request=view)
     return DecisionResult(outcome="expired", request=view)
 
 
+def confirm_handover(action_id: str, decided_by: str, decided_at: datetime) -> bool:
+    """The decision's event was accepted: from now on it stands (False if it is no longer this decision)."""
+    from sqlalchemy import update
+
+    from lib.db import get_db
+
+    model = _model()
+    with get_db().session() as session:
+        return session.execute(
+            update(model)
+            .where(model.action_id == action_id, model.status.in_([APPROVED, REJECTED]), model.handed_over_at.is_(None),
+                   model.decided_by == decided_by[:200], model.decided_at == decided_at)
+            .values(handed_over_at=_now())
+        ).rowcount == 1
+
+
 def revert(action_id: str, decided_by: str, decided_at: datetime) -> bool:
-    """Undo a decision nobody heard of (its event could not be sent), so it can be made again."""
+    """Undo a decision nobody heard of (its event could not be sent), so it can be made again.
+
+    Only one not handed over yet: a decision the workflow has is never taken back.
+    """
     from sqlalchemy import update
 
     from lib.actions import store as actions
@@ -191,7 +235,7 @@ def revert(action_id: str, decided_by: str, decided_at: datetime) -> bool:
         result = session.execute(
             update(model)
             .where(model.action_id == action_id, model.status.in_([APPROVED, REJECTED]),
-                   model.decided_by == decided_by[:200], model.decided_at == decided_at)
+                   model.decided_by == decided_by[:200], model.decided_at == decided_at, model.handed_over_at.is_(None))
             .values(status=PENDING, decided_by=None, decided_at=None, decision_channel=None, reason=None)
         )
         if result.rowcount != 1:
@@ -258,6 +302,7 @@ def _view(row: Any) -> ApprovalView:
         decision_channel=request.decision_channel,
         reason=request.reason,
         notified=request.notified,
+        handed_over_at=request.handed_over_at,
         created_at=request.created_at,
         conversation_id=action.conversation_id,
         action_type=action.type,

@@ -97,6 +97,9 @@ class ApprovalRequest(Base):
     decision_channel: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(Text)
     notified: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # When the decision reached the workflow (its event was accepted). A decision without it is
+    # still being handed over and may yet be reverted, so nobody may be told it stands.
+    handed_over_at: Mapped[datetime | None] = mapped_column(Timestamp)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
 

@@ -24,6 +24,9 @@ cloud mode, `INNGEST_BASE_URL`) before the client is made, then
 `lib.inngest.client.reset_client()`. In Dev Server mode the serve endpoint accepts
 unsigned requests; in cloud mode it verifies `X-Inngest-Signature`.
 
+Events larger than `max_event_bytes` (constructor argument, `--max-event-bytes`; default
+256 KiB, Inngest's free plan) are refused with the 400 Inngest gives (`event_size.py`).
+
 Settings: `INNGEST_EXECUTOR_TIME_SCALE` multiplies sleeps, wait and invoke timeouts,
 retry backoff and throttle periods (default 1: production semantics);
 `INNGEST_SIGNING_KEY` (and `_FALLBACK`) make it sign requests and check registrations.
@@ -63,8 +66,10 @@ class Executor:
         signing_key: str | None = None,
         signing_key_fallback: str | None = None,
         workers: int = 8,
+        max_event_bytes: int | None = None,
     ) -> None:
         from lib.db import make_database
+        from lib.executor.event_size import DEFAULT_MAX_EVENT_BYTES
         from lib.executor.engine import Engine
         from lib.executor.scheduler import Scheduler
         from lib.executor.server import build_app
@@ -75,6 +80,10 @@ class Executor:
         self.signing_key_fallback = (
             signing_key_fallback if signing_key_fallback is not None else config.env("INNGEST_SIGNING_KEY_FALLBACK")
         ) or None
+        # The plan's "Single event size": larger events are refused with Inngest's 400. Default: the free plan.
+        self.max_event_bytes = DEFAULT_MAX_EVENT_BYTES if max_event_bytes is None else max_event_bytes
+        if self.max_event_bytes <= 0:
+            raise ValueError(f"max_event_bytes must be positive, got {self.max_event_bytes}")
         self.engine = Engine(self.database, time_scale=time_scale if time_scale is not None else time_scale_setting())
         self.scheduler = Scheduler(self.engine, signing_key=self.signing_key, workers=workers)
         self.app = build_app(self)

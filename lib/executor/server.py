@@ -1,6 +1,6 @@
 """The executor's HTTP face: the Event API, registration, and the runs JSON and page.
 
-`POST /e/<key>` (the SDK's `send`), `POST /fn/register` (the serve endpoint's PUT),
+`POST /e/<key>` (the SDK's `send`; events over `max_event_bytes` are refused as Inngest does), `POST /fn/register` (the serve endpoint's PUT),
 `GET /v1/runs[?function_id=&status=]`, `GET /v1/runs/<id>`, `POST /v1/runs/<id>/cancel`,
 `GET /v1/functions`, `GET /runs` (HTML), `GET /health`.
 """
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 def build_app(executor: "Executor") -> Flask:
     from lib.executor.engine import BadEvent
+    from lib.executor.event_size import oversized
     from lib.executor.pages import runs_page
     from lib.executor.signing import bearer_ok
 
@@ -28,6 +29,9 @@ def build_app(executor: "Executor") -> Flask:
 
     @app.post("/e/<key>")
     def send_events(key: str) -> ResponseReturnValue:
+        too_large = oversized(request.get_data(cache=True), executor.max_event_bytes)
+        if too_large is not None:  # Inngest's answer to an oversized event: 400 (see lib/executor/event_size.py)
+            return jsonify({"ids": [], "status": 400, "error": too_large}), 400
         body: Any = request.get_json(silent=True)
         if body is None:
             return jsonify({"ids": [], "status": 400, "error": "body must be a JSON event or list of events"}), 400

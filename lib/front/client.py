@@ -1,23 +1,36 @@
 """The Front API client every workflow uses: one lazily made `requests` session with retries.
 
-Retry policy (urllib3 `Retry` on the session's adapter):
-- GET, DELETE (and other idempotent methods) are retried on 429 and 5xx, on
-  connection errors and on read timeouts.
-- POST (drafts, replies, comments) is retried ONLY on 429 and on failures to
-  connect: Front rejected or never saw those requests, so repeating them cannot
-  create a second draft or send a reply twice. A 5xx or a read timeout on a POST
-  may mean Front did the work, so it surfaces as `FrontUnavailable` and the
-  Inngest step's own retry (guarded by the workflow's draft bookkeeping) decides.
-- `Retry-After` is honoured, but a single wait is capped (`MAX_RETRY_AFTER`) so
-  a function never sleeps past its time limit; once retries are spent the
-  caller gets `FrontRateLimited` carrying Front's hint.
+Retry policy:
+- GET, DELETE (and other idempotent methods) are retried on 5xx, on connection
+  errors and on read timeouts (urllib3 `Retry` on the session's adapter).
+- POST (drafts, replies, comments) is retried by urllib3 ONLY on failures to
+  connect: a 5xx or a read timeout on a POST may mean Front did the work, so it
+  surfaces as `FrontUnavailable` and the Inngest step's own retry (guarded by the
+  workflow's draft bookkeeping) decides.
+- 429 (any method: Front did nothing) is handled here, not in urllib3: Front's
+  limits are per minute, so a `Retry-After` (or `x-ratelimit-reset`) longer than
+  `MAX_WAIT_IN_PROCESS` is not slept through but raised as `FrontRateLimited`,
+  which is also Inngest's `RetryAfterError`: the step resumes after Front's delay.
+
+Links: Front hands out `_pagination.next` and `Location` URLs on the company's
+own host (`https://<company>.api.frontapp.com`). The client follows links only
+to Front's API hosts over https, the configured base URL's origin, and the
+extra host names in FRONT_API_LINK_HOSTS (tests: the fake's second host name) on
+the base's scheme and port; the bearer token never goes anywhere else.
+
+Redirects are never followed by `requests` (it turns a redirected POST into a
+GET and drops the token across hosts). A GET follows a `Location` on an allowed
+host itself; a write answered 301 means the conversation was merged: the client
+finds the surviving conversation and repeats the same POST there.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
-from typing import Any
+import time
+from typing import Any, Callable, Iterable
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -25,12 +38,22 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from lib import config
-from lib.front.errors import FrontAuthError, FrontError, FrontNotFound, FrontRateLimited, FrontUnavailable
+from lib.front.errors import (
+    FrontAuthError,
+    FrontConflict,
+    FrontError,
+    FrontMoved,
+    FrontNotFound,
+    FrontRateLimited,
+    FrontUnavailable,
+)
 from lib.front.html import markdown_to_html
 
 __all__ = [
     "FrontAuthError",
     "FrontClient",
+    "FrontConflict",
+    "FrontMoved",
     "FrontError",
     "FrontNotFound",
     "FrontRateLimited",
@@ -45,21 +68,28 @@ DEFAULT_TIMEOUT = (3.05, 15.0)  # (connect, read) seconds
 MAX_RETRIES = 3
 BACKOFF_FACTOR = 0.25
 BACKOFF_MAX = 4.0
-MAX_RETRY_AFTER = 10.0
+MAX_RETRY_AFTER = 10.0  # cap on a 5xx's Retry-After that urllib3 sleeps through
+MAX_WAIT_IN_PROCESS = 5.0  # a 429 asking for longer is handed to Inngest (RetryAfterError)
 MAX_PAGES = 50
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-POST_SAFE_STATUSES = frozenset({429})
+PAGE_LIMIT = 100  # Front's largest page (spec parameter `limit`: maximum 100): fewer requests against the per-minute limit
+MAX_MOVES = 3  # merges followed for one request (a conversation merged into one merged again)
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+FRONT_HOST = "api2.frontapp.com"
+FRONT_COMPANY_SUFFIX = ".api.frontapp.com"  # https://<company>.api.frontapp.com
+_CONVERSATION_PATH = re.compile(r"^/conversations/([^/?#]+)")
 
 
 class FrontRetry(Retry):
-    """urllib3 `Retry` that retries POST on 429 only and caps each `Retry-After` wait."""
+    """urllib3 `Retry` for 5xx on idempotent methods only (never a POST, never a 429), capping each `Retry-After` wait."""
 
     max_retry_after: float = MAX_RETRY_AFTER
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-        if method.upper() == "POST":
-            return status_code in POST_SAFE_STATUSES and bool(self.total)
-        return super().is_retry(method, status_code, has_retry_after)
+        # Only 5xx on idempotent methods: urllib3 would also retry a 429 carrying
+        # Retry-After, sleeping inside Front's minute window; `FrontClient` decides that.
+        allowed = self.allowed_methods is None or method.upper() in self.allowed_methods
+        return status_code in RETRY_STATUSES and allowed and bool(self.total)
 
     def get_retry_after(self, response: Any) -> float | None:
         value = super().get_retry_after(response)
@@ -72,6 +102,7 @@ def make_retry(total: int = MAX_RETRIES) -> FrontRetry:
         connect=total,
         read=total,
         status=total,
+        redirect=0,
         other=0,
         backoff_factor=BACKOFF_FACTOR,
         backoff_max=BACKOFF_MAX,
@@ -94,9 +125,14 @@ class FrontClient:
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         retries: int = MAX_RETRIES,
         session: requests.Session | None = None,
+        link_hosts: Iterable[str] = (),
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.retries = retries
+        self.link_hosts = tuple(h.strip().lower() for h in link_hosts if h.strip())
+        self._sleep = sleep
         self.session = session or requests.Session()
         adapter = HTTPAdapter(max_retries=make_retry(retries))
         self.session.mount("http://", adapter)
@@ -107,22 +143,31 @@ class FrontClient:
 
     # -- transport ------------------------------------------------------------
 
+    def is_front_link(self, url: str) -> bool:
+        """Whether `url` is on one of Front's API hosts, so it may receive the bearer token."""
+        parts = urlsplit(url)
+        if parts.username is not None or parts.password is not None:
+            return False
+        scheme, host, port = _endpoint(url)
+        base = _endpoint(self.base_url)
+        if (scheme, host, port) == base:
+            return True
+        if scheme == "https" and port == 443 and (host == FRONT_HOST or _one_label_under(host, FRONT_COMPANY_SUFFIX)):
+            return True
+        if (scheme, port) == base[::2] and any(_host_matches(host, pattern) for pattern in self.link_hosts):
+            return True
+        return False
+
     def _url(self, path_or_url: str) -> str:
         if path_or_url.startswith(("http://", "https://")):
-            if _origin(path_or_url) != _origin(self.base_url):
-                raise FrontError(None, f"refusing to follow a link off the Front API origin: {path_or_url}")
+            if not self.is_front_link(path_or_url):
+                raise FrontError(None, f"refusing to send the Front token to a host that is not Front's API: {path_or_url}")
             return path_or_url
         return urljoin(self.base_url + "/", path_or_url.lstrip("/"))
 
     def request(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None) -> Any:
         """One call with retries; the decoded JSON (None for empty bodies) or a typed `FrontError`."""
-        url = self._url(path)
-        try:
-            response = self.session.request(method, url, json=json, params=params, timeout=self.timeout)
-        except (requests.Timeout, requests.ConnectionError) as exc:
-            raise FrontUnavailable(None, f"{method} {path}: {type(exc).__name__}: {exc}") from exc
-        except requests.RequestException as exc:
-            raise FrontError(None, f"{method} {path}: {type(exc).__name__}: {exc}") from exc
+        response = self._send(method, path, json=json, params=params)
         if response.status_code >= 400:
             raise _error_for(method, path, response)
         if not response.content:
@@ -132,17 +177,46 @@ class FrontClient:
         except ValueError as exc:
             raise FrontError(response.status_code, f"{method} {path}: answer is not JSON") from exc
 
+    def _send(self, method: str, path: str, *, json: Any, params: dict[str, Any] | None) -> requests.Response:
+        """Send, following a GET's redirects on Front's hosts and sleeping through short 429 waits."""
+        url = self._url(path)
+        hops = waits = 0
+        while True:
+            try:
+                response = self.session.request(method, url, json=json, params=params, timeout=self.timeout, allow_redirects=False)
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                raise FrontUnavailable(None, f"{method} {path}: {type(exc).__name__}: {exc}") from exc
+            except requests.RequestException as exc:
+                raise FrontError(None, f"{method} {path}: {type(exc).__name__}: {exc}") from exc
+            if response.status_code in REDIRECT_STATUSES:
+                location = urljoin(url, response.headers["Location"]) if response.headers.get("Location") else None
+                if method.upper() != "GET":
+                    # Never let a write become a GET; the caller decides where to repeat it.
+                    raise FrontMoved(response.status_code, f"{method} {path}: moved to {location}", location)
+                if location is None or hops >= MAX_MOVES:
+                    raise FrontError(response.status_code, f"{method} {path}: redirected without a Location, or more than {MAX_MOVES} times")
+                url, params, hops = self._url(location), None, hops + 1
+                continue
+            if response.status_code == 429 and waits < self.retries:
+                wait = _rate_limit_wait(response)
+                if wait is None or wait <= MAX_WAIT_IN_PROCESS:
+                    waits += 1
+                    self._sleep(wait if wait is not None else min(BACKOFF_MAX, BACKOFF_FACTOR * 2**waits))
+                    continue
+            return response
+
     def _list(self, path: str) -> list[dict[str, Any]]:
         """Every `_results` entry, following `_pagination.next` (capped at MAX_PAGES pages)."""
         results: list[dict[str, Any]] = []
-        next_url: str | None = path
-        for _ in range(MAX_PAGES):
+        page = self.request("GET", path, params={"limit": PAGE_LIMIT}) or {}
+        for _ in range(MAX_PAGES - 1):
+            results.extend(page.get("_results") or [])
+            next_url = (page.get("_pagination") or {}).get("next")
             if not next_url:
                 return results
             page = self.request("GET", next_url) or {}
-            results.extend(page.get("_results") or [])
-            next_url = (page.get("_pagination") or {}).get("next")
-        if next_url:
+        results.extend(page.get("_results") or [])
+        if (page.get("_pagination") or {}).get("next"):
             logger.warning("stopped following %s after %d pages", path, MAX_PAGES)
         return results
 
@@ -166,6 +240,36 @@ class FrontClient:
                     return str(recipient["handle"])
         return None
 
+    # -- conversations ------------------------------------------------------------
+
+    def current_conversation_id(self, conversation_id: str) -> str:
+        """The conversation's id now: a merged one's GET is redirected to the surviving conversation."""
+        found = self.request("GET", f"/conversations/{_segment(conversation_id)}") or {}
+        return str(found.get("id") or conversation_id)
+
+    def _merged_into(self, conversation_id: str, location: str | None) -> str:
+        """Where a merged conversation went: the id in Front's Location, else what GET on the old id says."""
+        if location and self.is_front_link(location):
+            match = _CONVERSATION_PATH.match(urlsplit(location).path)
+            if match and match.group(1) != conversation_id:
+                return match.group(1)
+        current = self.current_conversation_id(conversation_id)
+        if current == conversation_id:
+            raise FrontError(301, f"conversation {conversation_id} was moved but Front names no other conversation")
+        return current
+
+    def _post_to_conversation(self, conversation_id: str, suffix: str, payload: dict[str, Any]) -> tuple[Any, str]:
+        """POST under a conversation, repeated on the surviving conversation when it was merged (Front: 301)."""
+        current = conversation_id
+        for _ in range(MAX_MOVES + 1):
+            try:
+                return self.request("POST", f"/conversations/{_segment(current)}/{suffix}", json=payload), current
+            except FrontMoved as moved:
+                merged = self._merged_into(current, moved.location)
+                logger.info("Front conversation %s was merged into %s; repeating POST %s there", current, merged, suffix)
+                current = merged
+        raise FrontError(301, f"conversation {conversation_id} moved more than {MAX_MOVES} times")
+
     # -- inboxes and channels ---------------------------------------------------
 
     def conversation_inboxes(self, conversation_id: str) -> list[dict[str, Any]]:
@@ -185,6 +289,8 @@ class FrontClient:
         return str(channels[0]["id"])
 
     # -- writing ----------------------------------------------------------------
+    # Each write answers Front's JSON plus `conversation_id`: the conversation it
+    # landed in, which differs from the one asked for when that one was merged.
 
     def create_draft(
         self,
@@ -194,7 +300,7 @@ class FrontClient:
         channel_id: str | None = None,
         author_id: str | None = None,
     ) -> dict[str, Any]:
-        """A shared reply draft (Front's draft JSON, with `id` and `version`)."""
+        """A shared reply draft (Front's draft JSON, with `id` and `version`, plus `conversation_id`)."""
         payload: dict[str, Any] = {
             "body": markdown_to_html(body_markdown),
             "channel_id": channel_id or self.default_channel_id(conversation_id),
@@ -202,20 +308,45 @@ class FrontClient:
         }
         if author_id:
             payload["author_id"] = author_id
-        return self.request("POST", f"/conversations/{_segment(conversation_id)}/drafts", json=payload) or {}
+        answer, landed = self._post_to_conversation(conversation_id, "drafts", payload)
+        return {**(answer or {}), "conversation_id": landed}
 
     def send_reply(self, conversation_id: str, body_markdown: str, *, channel_id: str | None = None) -> dict[str, Any]:
         payload = {
             "body": markdown_to_html(body_markdown),
             "channel_id": channel_id or self.default_channel_id(conversation_id),
         }
-        return self.request("POST", f"/conversations/{_segment(conversation_id)}/messages", json=payload) or {}
+        answer, landed = self._post_to_conversation(conversation_id, "messages", payload)
+        return {**(answer or {}), "conversation_id": landed}
 
     def add_comment(self, conversation_id: str, body: str) -> dict[str, Any]:
-        return self.request("POST", f"/conversations/{_segment(conversation_id)}/comments", json={"body": body}) or {}
+        answer, landed = self._post_to_conversation(conversation_id, "comments", {"body": body})
+        return {**(answer or {}), "conversation_id": landed}
+
+    def get_draft(self, draft_id: str) -> dict[str, Any]:
+        """A draft as Front has it now (drafts are messages: `GET /messages/{id}` gives its `version`)."""
+        return self.get_message(draft_id)
+
+    def edit_draft(self, draft_id: str, body_markdown: str, *, channel_id: str, version: str | None = None) -> dict[str, Any]:
+        """Replace a shared draft's body (spec `EditDraft`), guarded by its `version` (read first when not given).
+
+        A stale version is a `FrontConflict` (409): a teammate changed the draft meanwhile; theirs stands.
+        """
+        if not version:
+            version = self.get_draft(draft_id).get("version")
+        payload = {"body": markdown_to_html(body_markdown), "channel_id": channel_id, "mode": "shared", "version": version}
+        return self.request("PATCH", f"/drafts/{_segment(draft_id)}/", json=payload) or {}
 
     def delete_draft(self, draft_id: str, version: str | None = None) -> None:
-        self.request("DELETE", f"/drafts/{_segment(draft_id)}", json={"version": version} if version else None)
+        """Delete a draft; Front requires its current `version` (spec `DeleteDraft`), read first when not known.
+
+        A stale version is a `FrontConflict` (409): a teammate changed the draft, and it is theirs now.
+        """
+        if not version:
+            version = self.get_draft(draft_id).get("version")
+            if not version:
+                raise FrontError(None, f"draft {draft_id} has no version to delete it with")
+        self.request("DELETE", f"/drafts/{_segment(draft_id)}", json={"version": version})
 
 
 def _segment(value: str) -> str:
@@ -226,15 +357,40 @@ def _segment(value: str) -> str:
     return text
 
 
-def _origin(url: str) -> tuple[str, str]:
+def _endpoint(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the scheme's default port filled in, for comparing origins."""
     parts = urlsplit(url)
-    return parts.scheme.lower(), parts.netloc.lower()
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or {"https": 443, "http": 80}.get(scheme)
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port
 
 
-def _retry_after(response: requests.Response) -> float | None:
+def _one_label_under(host: str, suffix: str) -> bool:
+    """`acme.api.frontapp.com` under `.api.frontapp.com`; not the suffix itself, nor deeper names."""
+    return host.endswith(suffix) and "." not in host[: -len(suffix)] and len(host) > len(suffix)
+
+
+def _host_matches(host: str, pattern: str) -> bool:
+    """An exact host name, or `*.example.test` for one label under it."""
+    if pattern.startswith("*."):
+        return _one_label_under(host, pattern[1:])
+    return host == pattern
+
+
+def _rate_limit_wait(response: requests.Response) -> float | None:
+    """Seconds Front asks us to wait: `Retry-After`, else until `x-ratelimit-reset` (a UNIX timestamp)."""
     value = response.headers.get("Retry-After")
     try:
-        return float(value) if value is not None else None
+        if value is not None:
+            return max(0.0, float(value))
+    except ValueError:
+        pass
+    reset = response.headers.get("x-ratelimit-reset")
+    try:
+        return max(0.0, float(reset) - time.time()) if reset is not None else None
     except ValueError:
         return None
 
@@ -250,8 +406,10 @@ def _error_for(method: str, path: str, response: requests.Response) -> FrontErro
         return FrontAuthError(status, message)
     if status == 404:
         return FrontNotFound(status, message)
+    if status == 409:
+        return FrontConflict(status, message)
     if status == 429:
-        return FrontRateLimited(status, message, retry_after=_retry_after(response))
+        return FrontRateLimited(status, message, retry_after_seconds=_rate_limit_wait(response))
     if status >= 500:
         return FrontUnavailable(status, message)
     return FrontError(status, message)
@@ -274,6 +432,7 @@ def get_front() -> FrontClient:
                 _front = FrontClient(
                     config.env("FRONT_API_BASE_URL") or "https://api2.frontapp.com",
                     config.require("FRONT_API_TOKEN", "the workflows read messages and write drafts in Front with it"),
+                    link_hosts=(config.env("FRONT_API_LINK_HOSTS") or "").split(","),
                 )
     return _front
 

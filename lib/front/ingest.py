@@ -100,15 +100,14 @@ def _handle(body: bytes, headers: Mapping[str, str], *, now: float | None) -> Ou
     from lib.inngest import client
     from lib.inngest.events import FRONT_INBOUND_RECEIVED, FRONT_OUTBOUND_SENT
 
+    # Built before the send: data that cannot be an event is the delivery's fault (4xx), not Inngest's.
+    if direction == "inbound":
+        spec, data = FRONT_INBOUND_RECEIVED, webhooks.to_inbound(event, inbox_id=inbox_id, app_slug=app_slug)
+    else:
+        spec, data = FRONT_OUTBOUND_SENT, webhooks.to_outbound(event, inbox_id=inbox_id, app_slug=app_slug)
+    name = spec.name
     try:
-        if direction == "inbound":
-            client.send(FRONT_INBOUND_RECEIVED, webhooks.to_inbound(event, inbox_id=inbox_id, app_slug=app_slug), id=event.id)
-            name = FRONT_INBOUND_RECEIVED.name
-        else:
-            client.send(FRONT_OUTBOUND_SENT, webhooks.to_outbound(event, inbox_id=inbox_id, app_slug=app_slug), id=event.id)
-            name = FRONT_OUTBOUND_SENT.name
-    except WebhookError:
-        raise
+        client.send(spec, data, id=event.id)  # type: ignore[arg-type]
     except Exception as exc:  # noqa: BLE001 - any send failure means Front must retry
         logger.error("front webhook %s: could not send to Inngest: %s: %s", event.id, type(exc).__name__, exc)
         _count("send_failed")

@@ -17,13 +17,16 @@ import base64
 import hashlib
 import hmac
 import html
-import json
 import re
 import time
 from dataclasses import dataclass
-from typing import Any, Literal, Mapping
+from typing import Annotated, Any, Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from lib.inngest.events import InboundReceived, OutboundSent
+from lib.web import parsing
+from lib.web.parsing import BadInput, digits
 
 SIGNATURE_HEADER = "x-front-signature"
 TIMESTAMP_HEADER = "x-front-request-timestamp"
@@ -39,7 +42,7 @@ WebhookKind = Literal["app", "rule"]
 
 
 class WebhookError(Exception):
-    """A request we refuse; `status` is the HTTP answer (401 forged/unsigned, 400 malformed, 500 no secret configured)."""
+    """A request we refuse; `status` is the HTTP answer (401 forged/unsigned, 400 malformed, 503 no secret configured)."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -67,10 +70,10 @@ def _same(expected: str, given: str) -> bool:
 
 def verify_app_signature(body: bytes, signature: str, timestamp_ms: str, secret: str, *, now: float | None = None) -> None:
     """Raise `WebhookError(401)` unless the signature matches and the timestamp is fresh."""
-    try:
-        sent_at = int(timestamp_ms.strip()) / 1000.0
-    except (ValueError, OverflowError):  # a forged timestamp of 400 digits overflows the float: still a 401
-        raise WebhookError(401, f"{TIMESTAMP_HEADER} is not a millisecond timestamp") from None
+    millis = digits(timestamp_ms.strip(), max_digits=16)  # never int() on 400 digits: that overflows
+    if millis is None:
+        raise WebhookError(401, f"{TIMESTAMP_HEADER} is not a millisecond timestamp")
+    sent_at = millis / 1000.0
     if not _same(sign_app(body, timestamp_ms.strip(), secret), signature):
         raise WebhookError(401, "signature does not match")
     age = (time.time() if now is None else now) - sent_at
@@ -97,13 +100,14 @@ def verify(
 
     A timestamp header marks an application webhook. Anything that fails its check
     is a 401, whatever the configuration; only a deployment holding neither secret
-    answers 500, since then nothing at all can be verified.
+    answers 503: nothing can be verified, nothing was handed over, and Front's retry
+    succeeds once the secret is set.
     """
     signature = header(headers, SIGNATURE_HEADER)
     if not signature:
         raise WebhookError(401, f"missing {SIGNATURE_HEADER}")
     if not app_secret and not api_secret:
-        raise WebhookError(500, "neither FRONT_APP_SECRET nor FRONT_API_SECRET is set: cannot verify webhooks")
+        raise WebhookError(503, "neither FRONT_APP_SECRET nor FRONT_API_SECRET is set: cannot verify webhooks; retry later")
     timestamp = header(headers, TIMESTAMP_HEADER)
     if timestamp and app_secret:
         verify_app_signature(body, signature, timestamp, app_secret, now=now)
@@ -120,10 +124,10 @@ def verify(
 
 
 def header(headers: Mapping[str, str], name: str) -> str | None:
-    value = headers.get(name)
-    if value is None:  # plain dicts in tests may not be case-insensitive
-        value = next((v for k, v in headers.items() if k.lower() == name), None)
-    return value.strip() if value and value.strip() else None
+    try:
+        return parsing.header(headers, name)
+    except BadInput as exc:
+        raise WebhookError(exc.status, exc.message) from None
 
 
 def challenge(headers: Mapping[str, str]) -> str | None:
@@ -137,12 +141,9 @@ def challenge(headers: Mapping[str, str]) -> str | None:
 def parse_json(body: bytes) -> dict[str, Any]:
     """The body as a JSON object, or `WebhookError(400)`."""
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise WebhookError(400, f"body is not valid JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise WebhookError(400, "body must be a JSON object")
-    return data
+        return parsing.loads_object(body)
+    except BadInput as exc:
+        raise WebhookError(exc.status, exc.message) from None
 
 
 @dataclass(frozen=True)
@@ -170,34 +171,112 @@ class FrontEvent:
         return None
 
 
+# The fields we read, typed (source: Front's webhook docs and the `Event`/`Message` schemas in
+# frontapp/front-api-specs). Everything else is ignored; a field of the wrong type (a number
+# where an id belongs, an object where recipients are a list) is a 400, never a crash later.
+
+
+_Id = Annotated[str, Field(max_length=64)]  # Front ids are short (`cnv_1a2b3c`); our columns hold 64
+_EventId = Annotated[str, Field(max_length=191)]  # `processed_webhooks.id` holds 191
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class _Meta(_Model):
+    type: str | None = None
+
+
+class _Resource(_Model):
+    meta: _Meta | None = Field(None, alias="_meta")
+    data: Any = None
+
+
+class _Recipient(_Model):
+    handle: str | None = None
+    name: str | None = None
+    role: str | None = None
+
+
+class _Author(_Model):
+    email: str | None = None
+
+
+class _Message(_Model):
+    id: _Id | None = None
+    subject: str | None = None
+    text: str | None = None
+    body: str | None = None
+    recipients: list[_Recipient] | None = None
+    author: _Author | None = None
+
+
+class _Inbox(_Model):
+    id: _Id | None = None
+
+
+class _Inboxes(_Model):
+    items: list[_Inbox]
+
+
+class _Conversation(_Model):
+    id: _Id | None = None
+    subject: str | None = None
+
+
+class _Event(_Model):
+    id: _EventId | None = None
+    type: str | None = None
+    emitted_at: float | None = Field(None, allow_inf_nan=False)  # `1e999` -> inf would never serialise: 400
+    conversation: _Conversation | None = None
+    target: _Resource | None = None
+    source: _Resource | None = None
+
+
+class _Envelope(_Model):
+    type: str | None = None
+    payload: _Event | None = None
+
+
+def _typed(model: type[Any], data: Any, what: str) -> Any:
+    try:
+        return parsing.validate(model, data, what=what)
+    except BadInput as exc:
+        raise WebhookError(exc.status, exc.message) from None
+
+
 def extract_event(document: Mapping[str, Any]) -> FrontEvent:
     """Read an application webhook (`{payload: event}`) or a rule webhook (the event itself)."""
-    event = document.get("payload") if isinstance(document.get("payload"), Mapping) else document
-    event_id = _str(event.get("id"))
-    event_type = _str(event.get("type")) or _str(document.get("type"))
+    wrapped = isinstance(document.get("payload"), Mapping)
+    envelope = _typed(_Envelope, document, "webhook") if wrapped else None
+    event: _Event = envelope.payload if envelope is not None and envelope.payload is not None else _typed(_Event, document, "event")
+    event_id = _str(event.id)
+    event_type = _str(event.type) or (_str(envelope.type) if envelope is not None else None)
     if not event_id or not event_type:
         raise WebhookError(400, "the event has no id or type")
-    target = _data_of(event.get("target"))
-    message = target if _meta_type(event.get("target")) in ("message", None) and isinstance(target, Mapping) else {}
-    conversation = event.get("conversation") if isinstance(event.get("conversation"), Mapping) else {}
-    source = _data_of(event.get("source"))
+    target_type = event.target.meta.type if event.target is not None and event.target.meta is not None else None
+    message = _Message()
+    if event.target is not None and target_type in ("message", None) and isinstance(event.target.data, Mapping):
+        message = _typed(_Message, event.target.data, "target.data")
+    conversation = event.conversation or _Conversation()
     inbox_ids: tuple[str, ...] = ()
-    if _meta_type(event.get("source")) == "inboxes" and isinstance(source, list):
-        inbox_ids = tuple(i for i in (_str(item.get("id")) for item in source if isinstance(item, Mapping)) if i)
-    sender = _recipient(message, "from")
-    author = message.get("author") if isinstance(message.get("author"), Mapping) else {}
+    if event.source is not None and event.source.meta is not None and event.source.meta.type == "inboxes":
+        inboxes = _typed(_Inboxes, {"items": event.source.data}, "source.data").items
+        inbox_ids = tuple(i for i in (_str(inbox.id) for inbox in inboxes) if i)
+    sender = next((r for r in message.recipients or [] if r.role == "from"), None)
     return FrontEvent(
         id=event_id,
         type=event_type,
-        conversation_id=_str(conversation.get("id")),
-        message_id=_str(message.get("id")),
+        conversation_id=_str(conversation.id),
+        message_id=_str(message.id),
         inbox_ids=inbox_ids,
-        subject=_str(message.get("subject")) or _str(conversation.get("subject")),
+        subject=_str(message.subject) or _str(conversation.subject),
         body=_text(message),
-        sender_email=_str(sender.get("handle")) if sender else None,
-        sender_name=_str(sender.get("name")) if sender else None,
-        author_email=_str(author.get("email")),
-        emitted_at=_float(event.get("emitted_at")),
+        sender_email=_str(sender.handle) if sender else None,
+        sender_name=_str(sender.name) if sender else None,
+        author_email=_str(message.author.email) if message.author else None,
+        emitted_at=event.emitted_at,
     )
 
 
@@ -234,48 +313,22 @@ def _require_ids(event: FrontEvent) -> None:
         raise WebhookError(400, f"{event.type} event {event.id} carries no conversation or message id")
 
 
-def _data_of(resource: Any) -> Any:
-    return resource.get("data") if isinstance(resource, Mapping) else None
-
-
-def _meta_type(resource: Any) -> str | None:
-    if not isinstance(resource, Mapping) or not isinstance(resource.get("_meta"), Mapping):
-        return None
-    return _str(resource["_meta"].get("type"))
-
-
-def _recipient(message: Mapping[str, Any], role: str) -> Mapping[str, Any] | None:
-    for recipient in message.get("recipients") or []:
-        if isinstance(recipient, Mapping) and recipient.get("role") == role:
-            return recipient
-    return None
-
-
 _TAG = re.compile(r"<[^>]*>")
 _BREAK = re.compile(r"<\s*(br|/p|/div|/li)\b[^>]*>", re.IGNORECASE)
 
 
-def _text(message: Mapping[str, Any]) -> str | None:
+def _text(message: _Message) -> str | None:
     """The message's plain text: Front's `text`, else its HTML `body` with tags dropped; None for previews."""
-    text = _str(message.get("text"))
+    text = _str(message.text)
     if text:
         return text
-    body = _str(message.get("body"))
+    body = _str(message.body)
     if not body:
         return None
     plain = html.unescape(_TAG.sub("", _BREAK.sub("\n", body)))
     return re.sub(r"\n{3,}", "\n\n", plain).strip() or None
 
 
-def _str(value: Any) -> str | None:
-    if value is None or isinstance(value, (dict, list)):
-        return None
-    text = str(value).strip()
+def _str(value: str | None) -> str | None:
+    text = value.strip() if value else None
     return text or None
-
-
-def _float(value: Any) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None

@@ -2,17 +2,19 @@
 
 Vercel's cron calls this every five minutes so a deployment's functions stay
 registered even when nobody redeploys; locally the same PUT registers with the
-offline executor.
+offline executor. On a protected deployment the PUT carries Vercel's bypass header
+(`lib.vercel`), or Vercel's edge would answer 401 before our function runs.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 
-from lib import config
+from lib import config, vercel
 
 TIMEOUT_SECONDS = 20
 
@@ -32,15 +34,15 @@ class SyncResult:
             out["response"] = self.body
         if self.error:
             out["error"] = self.error
-        return out
+        return json.loads(vercel.redact(json.dumps(out)))  # the cron's answer never shows the bypass secret
 
 
 def sync_app(url: str | None = None, timeout: float = TIMEOUT_SECONDS) -> SyncResult:
     url = url or config.sync_url()
     try:
-        response = requests.put(url, timeout=timeout)
+        response = requests.put(url, headers=vercel.bypass_headers(), timeout=timeout)
     except requests.RequestException as exc:
-        return SyncResult(url=url, ok=False, error=f"{type(exc).__name__}: {exc}")
+        return SyncResult(url=url, ok=False, error=vercel.redact(f"{type(exc).__name__}: {exc}"))
     try:
         body: Any = response.json()
     except ValueError:

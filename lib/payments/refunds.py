@@ -1,24 +1,35 @@
 """Refund a purchase through Stripe, exactly once per action.
 
-The `Idempotency-Key` is derived from the action id, not drawn at random, so
-every retry (the SDK's own network retries, a retried Inngest step, a step
-re-run after the process died between Stripe's answer and our database write)
-asks Stripe for the same refund and gets the first one back. The refund also
-carries the action id in its metadata for anyone reconciling in Stripe.
+The `Idempotency-Key` is derived from the action id and an attempt number, not drawn
+at random, so every retry of one attempt (the SDK's own network retries, a retried
+Inngest step, a step re-run after the process died between Stripe's answer and our
+database write) asks Stripe for the same refund and gets the first one back. The
+refund carries the action id in its metadata, which is how `find_refund` recognises it.
+
+Stripe saves the first answer for a key, a 500 included, and replays it for at least
+24 h (docs.stripe.com/api/idempotent_requests): a key that got a 500 is spent. Such an
+answer, and one that never arrived, raise `RefundUnsure`; the caller then reconciles
+(`find_refund`) before anything else and moves to a new attempt only after a 5xx
+(see `lib.actions.execution.stripe_refund`).
 
 Errors are sorted once, here: Stripe refusing the request itself (card errors,
 invalid requests such as "already refunded", bad credentials, a reused key with
 other parameters) will fail the same way again, so it raises `RefundRefused`;
-network errors, rate limits and Stripe's 5xx propagate so the step retries.
+rate limits propagate as they are (nothing ran at Stripe; the step retries).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from lib.payments.client import get_stripe
 
 STRIPE_REASON = "requested_by_customer"  # Stripe accepts only duplicate | fraudulent | requested_by_customer
+LIST_PAGE = 100  # Stripe's largest page (`limit` 1..100)
+
+# Refund statuses (stripe/_refund.py): these two still change; succeeded, failed and canceled are final.
+WAITING = ("pending", "requires_action")
+SUCCEEDED = "succeeded"
 
 
 class RefundRefused(Exception):
@@ -29,8 +40,17 @@ class RefundRefused(Exception):
         self.code = code
 
 
-def idempotency_key(action_id: str) -> str:
-    return f"support-refund-{action_id}"
+class RefundUnsure(Exception):
+    """We cannot tell whether Stripe refunded: `kind` is "5xx" (the key is spent) or "lost" (no answer)."""
+
+    def __init__(self, message: str, *, kind: Literal["5xx", "lost"]) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def idempotency_key(action_id: str, attempt: int = 0) -> str:
+    """Attempt 0 keeps the original key, so refunds in flight across a deploy still replay."""
+    return f"support-refund-{action_id}" if attempt == 0 else f"support-refund-{action_id}-{attempt}"
 
 
 def payment_target(purchase_id: str, parameters: dict[str, Any] | None = None) -> dict[str, str]:
@@ -50,6 +70,14 @@ def payment_target(purchase_id: str, parameters: dict[str, Any] | None = None) -
     )
 
 
+def _options(stripe_account: str | None, **extra: Any) -> dict[str, Any]:
+    return {**extra, **({"stripe_account": stripe_account} if stripe_account else {})}
+
+
+def _refused(exc: Any) -> RefundRefused:
+    return RefundRefused(f"Stripe refused the refund: {exc.user_message or exc}", code=exc.code)
+
+
 def create_refund(
     *,
     action_id: str,
@@ -58,8 +86,9 @@ def create_refund(
     reason: str | None = None,
     stripe_account: str | None = None,
     parameters: dict[str, Any] | None = None,
+    attempt: int = 0,
 ) -> dict[str, Any]:
-    """Create (or, on a retry, fetch back) the action's refund; the refund as plain JSON."""
+    """Create (or, on a retry of the same attempt, fetch back) the action's refund; the refund as plain JSON."""
     import stripe
 
     params: dict[str, Any] = {
@@ -69,15 +98,41 @@ def create_refund(
     }
     if amount is not None:
         params["amount"] = int(amount)
-    options: dict[str, Any] = {"idempotency_key": idempotency_key(action_id)}
-    if stripe_account:
-        options["stripe_account"] = stripe_account
+    options = _options(stripe_account, idempotency_key=idempotency_key(action_id, attempt))
     try:
         refund = get_stripe().v1.refunds.create(params=params, options=options)  # type: ignore[arg-type]
     except (stripe.CardError, stripe.InvalidRequestError, stripe.IdempotencyError,
             stripe.AuthenticationError, stripe.PermissionError) as exc:
-        raise RefundRefused(f"Stripe refused the refund: {exc.user_message or exc}", code=exc.code) from exc
-    data = refund.to_dict()
+        raise _refused(exc) from exc
+    except stripe.APIConnectionError as exc:
+        raise RefundUnsure(f"Stripe's answer was lost: {exc}", kind="lost") from exc
+    except stripe.APIError as exc:
+        if (exc.http_status or 0) >= 500:
+            raise RefundUnsure(f"Stripe answered {exc.http_status}: {exc.user_message or exc}", kind="5xx") from exc
+        raise
+    return as_json(refund.to_dict())
+
+
+def find_refund(*, action_id: str, purchase_id: str, stripe_account: str | None = None,
+                parameters: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The refund already made for this action, if any: every refund of the payment, matched on metadata."""
+    target = payment_target(purchase_id, parameters)
+    page = get_stripe().v1.refunds.list(params={**target, "limit": LIST_PAGE}, options=_options(stripe_account))  # type: ignore[arg-type]
+    for refund in page.auto_paging_iter():  # follows `has_more` with `starting_after`
+        data = refund.to_dict()
+        if (data.get("metadata") or {}).get("action_id") == action_id:
+            return as_json(data)
+    return None
+
+
+def retrieve_refund(refund_id: str, *, stripe_account: str | None = None) -> dict[str, Any]:
+    """The refund as Stripe has it now (polling while it is pending)."""
+    refund = get_stripe().v1.refunds.retrieve(refund_id, options=_options(stripe_account))  # type: ignore[arg-type]
+    return as_json(refund.to_dict())
+
+
+def as_json(data: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a Stripe refund the workflows keep (camelCase, plain JSON)."""
     return {
         "id": data["id"],
         "status": data.get("status"),
@@ -85,6 +140,7 @@ def create_refund(
         "currency": data.get("currency"),
         "paymentIntent": _id_of(data.get("payment_intent")),
         "charge": _id_of(data.get("charge")),
+        **({"failureReason": data["failure_reason"]} if data.get("failure_reason") else {}),
     }
 
 

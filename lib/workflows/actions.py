@@ -1,7 +1,7 @@
 """Carrying out actions: `execute-approved-action` and the `process-refund` it invokes.
 
 execute-approved-action: claim-action -> (refund: invoke process-refund | execute-<type>) -> finish-action -> comment-outcome
-process-refund: stripe-refund -> revoke-access -> refund-completed (stripe/refund.completed)
+process-refund: stripe-refund -> [await-refund-update-N -> record-refund-update-N | check-refund-N]* -> revoke-access -> refund-completed
 
 Every action runs here, once, whoever approved it: a human (`action/approved`
 from `request-approval`) or the app's policy (the inbound run invokes this
@@ -14,6 +14,7 @@ function too, so its retries and its record in the runs list are its own.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import inngest
@@ -21,7 +22,16 @@ import inngest
 from lib.actions import execution
 from lib.actions.kinds import ActionType
 from lib.inngest.client import get_client
-from lib.inngest.events import ACTION_APPROVED, REFUND_COMPLETED, REFUND_REQUESTED, RefundCompleted, RefundRequested
+from lib.inngest.events import (
+    ACTION_APPROVED,
+    REFUND_COMPLETED,
+    REFUND_REQUESTED,
+    REFUND_UPDATE_MATCH,
+    REFUND_UPDATED,
+    RefundCompleted,
+    RefundRequested,
+)
+from lib.payments.refunds import SUCCEEDED, WAITING
 
 
 @get_client().create_function(
@@ -38,7 +48,10 @@ def process_refund(ctx: inngest.ContextSync) -> dict[str, Any]:
     if not refunded["refunded"]:
         # Recorded by the step; retrying cannot change Stripe's answer, so the run fails now.
         raise inngest.NonRetriableError(f"refund refused: {refunded['error']}")
-    refund = refunded["refund"]
+    refund = _settled(ctx, action_id, refunded["refund"])
+    if refund.get("status") != SUCCEEDED:
+        # failed/canceled: nothing reached the customer; still pending: a teammate follows it. Either way not done.
+        raise inngest.NonRetriableError(execution.refund_not_done(refund, sum(execution.refund_waits(), timedelta())))
 
     try:
         access = ctx.step.run("revoke-access", execution.revoke_access, action_id, purchase_id, requested.reason)
@@ -55,6 +68,21 @@ def process_refund(ctx: inngest.ContextSync) -> dict[str, Any]:
     )
     ctx.step.send_event("refund-completed", REFUND_COMPLETED.build(completed, id=f"refund-completed-{action_id}"))
     return {"refunded": True, "refund": refund, "access": access}
+
+
+def _settled(ctx: inngest.ContextSync, action_id: str, refund: dict[str, Any]) -> dict[str, Any]:
+    """Wait while Stripe has the refund `pending`/`requires_action`: its webhook wakes us, a poll covers a missed one."""
+    for n, wait in enumerate(execution.refund_waits(), start=1):
+        if refund.get("status") not in WAITING:
+            break
+        update = ctx.step.wait_for_event(
+            f"await-refund-update-{n}", event=REFUND_UPDATED.name, if_exp=REFUND_UPDATE_MATCH.expression, timeout=wait
+        )
+        if update is not None:
+            refund = ctx.step.run(f"record-refund-update-{n}", execution.record_refund_update, action_id, dict(update.data))
+        else:
+            refund = ctx.step.run(f"check-refund-{n}", execution.check_refund, action_id, refund["id"])
+    return refund
 
 
 def _execute(ctx: inngest.ContextSync, action: dict[str, Any]) -> dict[str, Any]:

@@ -69,7 +69,7 @@ def record_decision(decided: dict[str, Any]) -> dict[str, Any]:
     from lib.approvals import store
 
     event = ApprovalDecided.model_validate(decided)
-    result = store.decide(event.action_id, event.decision, event.decided_by, event.channel, event.reason)
+    result = store.decide(event.action_id, event.decision, event.decided_by, event.channel, event.reason, handed_over=True)
     if result.outcome == "expired":
         store.expire(event.action_id)
     return _stored_outcome(event.action_id)

@@ -98,9 +98,11 @@ def _messages_source(inbound: InboundReceived) -> tuple[tuple[list[dict[str, Any
         history = [_normalise(m) for m in raw][-MAX_HISTORY:]
         latest = dict(event_latest)
         match = next((m for m in raw if m.get("id") == inbound.message_id), None)
-        if match is None and not (inbound.body and inbound.sender_email):
-            match = front.get_message(inbound.message_id)  # a preview: fetch the message itself
+        if match is None and (inbound.body_truncated or not (inbound.body and inbound.sender_email)):
+            match = front.get_message(inbound.message_id)  # a preview or a cut body: fetch the message itself
         if match is not None:
+            if inbound.body_truncated:  # the event carries only the start of a long body (lib.inngest.events)
+                latest["body"] = _text_of(match) or latest["body"]
             latest["body"] = latest["body"] or _text_of(match)
             latest["sender_email"] = latest["sender_email"] or front.customer_email(match)
             latest["sender_name"] = latest["sender_name"] or _sender_name(match)

@@ -90,46 +90,78 @@ def with_action_result(body: str, action: dict[str, Any] | None) -> str:
 
 
 def create_draft(conversation_id: str, run_id: str, body: str, app: dict[str, Any]) -> dict[str, Any]:
-    """Put the reply into Front as a draft, once per run; auto-send apps get a send time."""
-    existing = conversations.find_run_draft(conversation_id, run_id)
+    """Put the reply into Front as a draft, once per run; auto-send apps get a send time.
+
+    The answer carries the draft's Front `version` (needed to delete it); a retried
+    step whose draft already exists reads the version from Front. When Front had
+    merged the conversation, the draft is recorded under the surviving one.
+    """
+    from lib.front.client import FrontNotFound, get_front
+
+    front = get_front()
+    existing = conversations.run_draft(run_id)
     if existing is not None and existing["frontDraftId"]:
+        try:
+            existing["version"] = front.get_draft(existing["frontDraftId"]).get("version")
+        except FrontNotFound:
+            existing["version"] = None  # gone from Front (a teammate sent or deleted it); auto-send will see that
         return existing
 
-    from lib.front.client import get_front
-
-    created = get_front().create_draft(conversation_id, body)
+    created = front.create_draft(conversation_id, body)
+    landed = str(created.get("conversation_id") or conversation_id)
+    if landed != conversation_id:
+        audit.record("workflow", "conversation.merged", conversation_id=conversation_id, merged_into=landed)
     send_after = utcnow() + timedelta(seconds=int(app.get("auto_send_delay_seconds") or 300)) if app.get("auto_send") else None
     draft = conversations.record_draft(
-        conversation_id=conversation_id,
+        conversation_id=landed,
         run_id=run_id,
         front_draft_id=str(created.get("id")) if created.get("id") else None,
         body=body,
         send_after=send_after,
     )
     draft["version"] = created.get("version")
-    audit.record("workflow", "draft.created", conversation_id=conversation_id, front_draft_id=draft["frontDraftId"], auto_send=bool(send_after))
+    audit.record("workflow", "draft.created", conversation_id=landed, front_draft_id=draft["frontDraftId"], auto_send=bool(send_after))
     return draft
 
 
 def auto_send(draft: dict[str, Any]) -> dict[str, Any]:
-    """Send the draft unless a teammate got there first; the status change is the guard against double sends."""
+    """Send the draft unless a teammate got there first; the status change is the guard against double sends.
+
+    A teammate who edited, sent or deleted our draft in Front has taken it over
+    (its version changed, or it is gone): nothing is sent. After sending, the
+    draft is deleted with its version; a teammate edit in between (409) leaves it.
+    """
     conversation_id = draft["conversationId"]
     if not conversations.set_draft_status(draft["id"], "sending"):
         return {"sent": False, "reason": "a teammate replied or the draft was already handled"}
 
-    from lib.front.client import get_front
+    from lib.front.client import FrontNotFound, get_front
 
     front = get_front()
-    body = _draft_body(draft["id"])
+    front_draft_id = draft.get("frontDraftId")
+    version = draft.get("version")
     try:
-        front.send_reply(conversation_id, body)
+        if front_draft_id:
+            try:
+                current = front.get_draft(front_draft_id)
+            except FrontNotFound:
+                current = None
+            if current is None or (version and current.get("version") != version):
+                conversations.set_draft_status(draft["id"], conversations.DRAFT_SUPERSEDED, only_from="sending")
+                audit.record("workflow", "draft.taken_over", conversation_id=conversation_id, front_draft_id=front_draft_id)
+                return {"sent": False, "reason": "a teammate edited, sent or deleted the draft in Front"}
+            version = current.get("version")
+        sent = front.send_reply(conversation_id, _draft_body(draft["id"]))
     except Exception:
         conversations.set_draft_status(draft["id"], conversations.DRAFT_CREATED, only_from="sending")
         raise
-    if draft.get("frontDraftId"):
-        with_fallback(lambda: front.delete_draft(draft["frontDraftId"], draft.get("version")), None, what="deleting the sent draft")
+    landed = str(sent.get("conversation_id") or conversation_id)
+    if landed != conversation_id:
+        conversations.move_draft(draft["id"], landed)
+    if front_draft_id:
+        with_fallback(lambda: front.delete_draft(front_draft_id, version), None, what="deleting the sent draft")
     conversations.set_draft_status(draft["id"], conversations.DRAFT_SENT, only_from="sending")
-    audit.record("workflow", "draft.auto_sent", conversation_id=conversation_id, front_draft_id=draft.get("frontDraftId"))
+    audit.record("workflow", "draft.auto_sent", conversation_id=landed, front_draft_id=front_draft_id)
     return {"sent": True}
 
 

@@ -8,7 +8,7 @@ import pytest
 import stripe
 
 from lib.payments.client import reset_stripe
-from lib.payments.refunds import RefundRefused, create_refund, idempotency_key, payment_target
+from lib.payments.refunds import RefundRefused, RefundUnsure, create_refund, find_refund, idempotency_key, payment_target
 from tests.fakes.stripe_server import FakeStripe
 
 
@@ -61,8 +61,9 @@ def test_a_lost_answer_without_sdk_retries_raises_for_the_step_and_the_rerun_ref
     _no_sdk_retries(monkeypatch)
     fake_stripe.drop_after_create()
 
-    with pytest.raises(stripe.APIConnectionError):
+    with pytest.raises(RefundUnsure) as lost:
         create_refund(action_id="act_1", purchase_id="pi_1")
+    assert lost.value.kind == "lost"
     rerun = create_refund(action_id="act_1", purchase_id="pi_1")  # what the retried step does
 
     assert len(fake_stripe.refunds) == 1 and rerun["id"] == fake_stripe.refunds[0]["id"]
@@ -70,9 +71,9 @@ def test_a_lost_answer_without_sdk_retries_raises_for_the_step_and_the_rerun_ref
 
 @pytest.mark.parametrize(
     ("status", "kind", "error"),
-    [(429, "rate_limit_error", stripe.RateLimitError), (500, "api_error", stripe.APIError), (503, "api_error", stripe.APIError)],
+    [(429, "rate_limit_error", stripe.RateLimitError), (503, "api_error", RefundUnsure)],
 )
-def test_transient_errors_propagate_so_the_step_retries(
+def test_errors_stripe_did_not_save_propagate_so_the_step_retries_with_the_same_key(
     fake_stripe: FakeStripe, monkeypatch: pytest.MonkeyPatch, status: int, kind: str, error: type[Exception]
 ) -> None:
     _no_sdk_retries(monkeypatch)
@@ -85,10 +86,58 @@ def test_transient_errors_propagate_so_the_step_retries(
 
 
 def test_the_sdk_itself_retries_server_errors(fake_stripe: FakeStripe) -> None:
-    fake_stripe.fail_next(500, "api_error", times=2)  # STRIPE_MAX_NETWORK_RETRIES=2 covers both
+    fake_stripe.fail_next(503, "api_error", times=2)  # STRIPE_MAX_NETWORK_RETRIES=2 covers both
 
     assert create_refund(action_id="act_1", purchase_id="pi_1")["status"] == "succeeded"
     assert len(fake_stripe.requests) == 3
+
+
+def test_a_500_is_saved_for_its_key_and_replayed_even_to_the_sdks_retries(fake_stripe: FakeStripe) -> None:
+    """Stripe's idempotency layer replays a saved 500: the same key can never succeed again."""
+    fake_stripe.fail_next(500, "api_error")
+
+    with pytest.raises(RefundUnsure) as first:
+        create_refund(action_id="act_1", purchase_id="pi_1")
+    with pytest.raises(RefundUnsure):
+        create_refund(action_id="act_1", purchase_id="pi_1")
+    fresh = create_refund(action_id="act_1", purchase_id="pi_1", attempt=1)
+
+    assert first.value.kind == "5xx"
+    assert [r["status"] for r in fake_stripe.requests] == [500] * 6 + [200]
+    assert fresh["status"] == "succeeded" and len(fake_stripe.refunds) == 1
+    assert idempotency_key("act_1", 1) == "support-refund-act_1-1" != idempotency_key("act_1")
+
+
+def test_the_fake_lists_refunds_as_stripe_does_newest_first_ten_a_page(fake_stripe: FakeStripe) -> None:
+    from lib.payments.client import get_stripe
+
+    fake_stripe.add_payment("pi_2", 100_000)
+    made = [fake_stripe.add_refund("pi_2", 10, metadata={"n": str(n)})["id"] for n in range(12)]
+    fake_stripe.add_refund("pi_1", 10)
+
+    first = get_stripe().v1.refunds.list(params={"payment_intent": "pi_2"})
+    second = get_stripe().v1.refunds.list(params={"payment_intent": "pi_2", "starting_after": first.data[-1].id})
+
+    assert [r.id for r in first.data] == made[::-1][:10] and first.has_more is True
+    assert [r.id for r in second.data] == made[1::-1] and second.has_more is False
+    with pytest.raises(stripe.InvalidRequestError):
+        get_stripe().v1.refunds.list(params={"limit": 101})
+    with pytest.raises(stripe.InvalidRequestError):
+        get_stripe().v1.refunds.list(params={"payment": "pi_2"})  # type: ignore[typeddict-unknown-key]
+
+
+def test_finding_a_refund_pages_through_the_connected_account_only(fake_stripe: FakeStripe) -> None:
+    fake_stripe.add_payment("pi_2", 100_000)
+    ours = fake_stripe.add_refund("pi_2", 10, metadata={"action_id": "act_9"}, account="acct_9")
+    for n in range(150):
+        fake_stripe.add_refund("pi_2", 10, metadata={"action_id": f"act_x{n}"}, account="acct_9")
+
+    found = find_refund(action_id="act_9", purchase_id="pi_2", stripe_account="acct_9")
+    elsewhere = find_refund(action_id="act_9", purchase_id="pi_2")  # the platform's own refunds: not there
+
+    assert found is not None and found["id"] == ours["id"]
+    assert elsewhere is None
+    assert [r["account"] for r in fake_stripe.reads] == ["acct_9", "acct_9", None]
 
 
 def test_refusals_are_permanent_and_carry_stripe_codes(fake_stripe: FakeStripe) -> None:

@@ -106,15 +106,17 @@ def test_plain_answer_without_tools(fake: FakeOpenAI) -> None:
     assert len(fake.completions) == 1
 
 
-def test_history_tool_and_parallel_calls_are_answered(fake: FakeOpenAI) -> None:
+def test_parallel_tool_calls_are_off_so_two_lookups_take_two_turns(fake: FakeOpenAI) -> None:
     fake.script(
         tool_calls(("get_conversation_history", {"limit": 5}), ("lookup_user", {"email": "casey@example.com"})),
         final(draft="Hello"),
     )
     assert _decide(context("question"))["draft_response"] == "Hello"
-    tools_sent = _tool_messages(fake.completions[1])
-    assert [json.loads(t["content"])["result"][0]["text"] if i == 0 else None for i, t in enumerate(tools_sent)][0] == "question"
-    assert len(tools_sent) == 2
+    assert all(request["parallel_tool_calls"] is False for request in fake.completions)
+    assert len(fake.completions) == 3  # one call per turn: history, then lookup, then the answer
+    history, lookup = _tool_messages(fake.completions[2])
+    assert json.loads(history["content"])["result"][0]["text"] == "question"
+    assert json.loads(lookup["content"])["result"]["email"] == "casey@example.com"
 
 
 def test_tool_errors_go_back_to_the_model_not_up(fake: FakeOpenAI) -> None:

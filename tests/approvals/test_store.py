@@ -28,8 +28,12 @@ def test_two_decisions_decide_once_and_the_second_learns_who_won(database_url: s
     action_id = make_action()
     store.open_request(action_id)
     first = store.decide(action_id, "approved", "slack:ann", "slack")
-    second = store.decide(action_id, "rejected", "web:bob", "web", reason="too late")
     assert first.outcome == "recorded" and first.request.decided_by == "slack:ann"
+    meanwhile = store.decide(action_id, "rejected", "web:bob", "web", reason="too late")
+    assert meanwhile.outcome == "deciding" and "try again" in meanwhile.message  # not handed over yet: may be reverted
+    assert store.confirm_handover(action_id, "slack:ann", first.request.decided_at) is True
+    assert store.revert(action_id, "slack:ann", first.request.decided_at) is False  # a decision handed over stands
+    second = store.decide(action_id, "rejected", "web:bob", "web", reason="too late")
     assert second.outcome == "already_decided"
     assert second.request.status == "approved" and second.request.decided_by == "slack:ann"
     assert "already approved by slack:ann at " in second.message
@@ -91,6 +95,6 @@ def test_concurrent_clicks_record_exactly_one_decision(database_url: str) -> Non
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(lambda n: store.decide(action_id, "approved" if n % 2 else "rejected", f"web:user{n}", "web"), range(8)))
     recorded = [r for r in results if r.outcome == "recorded"]
-    assert len(recorded) == 1
-    assert all(r.outcome == "already_decided" and r.request.decided_by == recorded[0].request.decided_by for r in results if r is not recorded[0])
+    assert len(recorded) == 1  # the others hear "being decided": its hand-over has not happened
+    assert all(r.outcome == "deciding" and r.request.decided_by == recorded[0].request.decided_by for r in results if r is not recorded[0])
     assert [e["kind"] for e in audit.entries(action_id=action_id)].count(f"action.{recorded[0].request.status}") == 1

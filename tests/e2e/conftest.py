@@ -2,7 +2,8 @@
 
 Front webhook (api/front.py) -> offline executor -> serve endpoint with all
 project functions -> fake Front, fake product app, fake Stripe (real `requests`
-and `stripe` clients), approvals web endpoint (api/approvals.py).
+and `stripe` clients), approvals web endpoint (api/approvals.py), Stripe's
+webhook endpoint (api/stripe.py), which the fake Stripe signs and calls.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Scene:
     stripe: Any
     webhook: LocalServer
     approvals: LocalServer
+    stripe_hook: LocalServer
     app: registry.AppRecord
     sent: list[str] = field(default_factory=list)
 
@@ -53,6 +55,11 @@ class Scene:
         message = front_message(f"msg_{event_id}", "Handled by a human.", is_inbound=False, sender=CUSTOMER)
         body = json.dumps(app_webhook("outbound_sent", event_id=event_id, inbox_id=INBOX, conversation_id=conversation_id, message=message)).encode()
         return requests.post(f"{self.webhook.url}/api/front", data=body, headers=app_webhook_headers(body, FRONT_SECRET), timeout=30)
+
+    def stripe_settles(self, refund_id: str, status: str, failure_reason: str | None = None) -> requests.Response:
+        """Stripe settles a pending refund and tells `/api/stripe` with a signed `refund.updated`."""
+        self.stripe.update_refund(refund_id, status, failure_reason)
+        return self.stripe.send_webhook(f"{self.stripe_hook.url}/api/stripe", refund_id)
 
     def decide(self, action_id: str, decision: str, approver: str = "Ann") -> requests.Response:
         """An approver submits the form on the approvals page."""
@@ -86,6 +93,7 @@ def scene_factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     def build(*, auto_send: bool = False, auto_send_delay_seconds: int = 300, approval_policy: dict[str, Any] | None = None) -> Scene:
         import api.approvals
         import api.front
+        import api.stripe
 
         front = FakeFront().__enter__()
         opened.append(front)
@@ -111,8 +119,10 @@ def scene_factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         opened.append(stack)
         webhook = LocalServer(api.front.app).start()
         approvals = LocalServer(api.approvals.app).start()
-        opened.extend([webhook, approvals])
-        return Scene(stack=stack, front=front, product=product, stripe=stripe, webhook=webhook, approvals=approvals, app=app)
+        stripe_hook = LocalServer(api.stripe.app).start()
+        opened.extend([webhook, approvals, stripe_hook])
+        return Scene(stack=stack, front=front, product=product, stripe=stripe, webhook=webhook, approvals=approvals,
+                     stripe_hook=stripe_hook, app=app)
 
     yield build
     for thing in reversed(opened):

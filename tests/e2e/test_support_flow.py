@@ -186,7 +186,9 @@ def test_a_crash_between_stripes_refund_and_our_write_refunds_once(sqlite_url: s
     [executed] = scene.stack.wait_for_run("execute-approved-action", timeout=60)
 
     assert len(scene.stripe.refunds) == 1
-    assert [r["idempotency_key"] for r in scene.stripe.requests] == [idempotency_key(action["id"])] * 2
+    # the retried step reconciles first (the answer was lost) and finds the refund: nothing is asked twice
+    assert [r["idempotency_key"] for r in scene.stripe.requests] == [idempotency_key(action["id"])]
+    assert [r["path"] for r in scene.stripe.reads] == ["/v1/refunds"]
     [stripe_step] = [s for s in refund_run["steps"] if s["name"] == "stripe-refund"]
     assert stripe_step["attempt"] >= 1  # the first attempt failed and was retried
     assert refund_run["output"]["refund"]["id"] == scene.stripe.refunds[0]["id"]
@@ -245,3 +247,117 @@ def test_a_teammate_reply_mid_refund_cancels_the_reply_but_not_the_refund(sqlite
     assert stored is not None and stored.status == "completed"
     assert any("refund (approved by app policy) is done" in c["body"] for c in scene.front.comments)
     assert scene.front.drafts == [] and scene.front.replies == []
+
+
+# --- Stripe as it really answers: replayed 500s, refunds that settle later ---------------------------------------
+
+
+def test_a_500_stripe_replays_is_reconciled_and_refunded_once_with_a_new_key(sqlite_url: str, scene_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lib.payments.client import reset_stripe
+    from lib.payments.refunds import idempotency_key
+
+    scene = scene_factory()
+    monkeypatch.setenv("STRIPE_MAX_NETWORK_RETRIES", "0")
+    reset_stripe()
+    scene.stripe.fail_next(500, "api_error")  # saved for the key: every retry with it gets the same 500
+    action = _approve_refund(scene)
+
+    [refund_run] = scene.stack.wait_for_run("process-refund", timeout=60)
+    [executed] = scene.stack.wait_for_run("execute-approved-action", timeout=60)
+
+    assert executed["output"]["status"] == "completed"
+    assert len(scene.stripe.refunds) == 1 and refund_run["output"]["refund"]["id"] == scene.stripe.refunds[0]["id"]
+    assert [r["idempotency_key"] for r in scene.stripe.requests] == [idempotency_key(action["id"]), idempotency_key(action["id"], 1)]
+    assert [r["path"] for r in scene.stripe.reads] == ["/v1/refunds"]  # reconciled before the new key
+    assert "pi_100" in scene.product.revoked
+
+
+def _pending_refund(scene: Any) -> tuple[dict[str, Any], str]:
+    scene.stripe.payments["pi_100"]["refund_status"] = "pending"  # e.g. a bank-debit payment: Stripe settles it later
+    action = _approve_refund(scene)
+    refund = scene.stack.wait_for(lambda: scene.stripe.refunds, timeout=30)[0]
+    assert refund["status"] == "pending"
+    return action, refund["id"]
+
+
+def test_a_pending_refund_completes_when_stripes_webhook_says_succeeded(sqlite_url: str, scene_factory: Any) -> None:
+    scene = scene_factory()
+    action, refund_id = _pending_refund(scene)
+    scene.stack.wait_for(lambda: (get_action(action["id"]).result or {}).get("refund"), timeout=30)  # type: ignore[union-attr]
+    assert "pi_100" not in scene.product.revoked  # pending: nothing revoked, nothing announced yet
+    assert _emitted("stripe/refund.completed") == []
+
+    answer = scene.stripe_settles(refund_id, "succeeded")
+    [executed] = scene.stack.wait_for_run("execute-approved-action", timeout=60)
+
+    assert answer.status_code == 200 and answer.json()["status"] == "sent", answer.text
+    assert executed["output"]["status"] == "completed"
+    assert executed["output"]["result"]["refund"]["status"] == "succeeded"
+    assert "pi_100" in scene.product.revoked and len(_emitted("stripe/refund.completed")) == 1
+    assert any("is done" in c["body"] and "succeeded" in c["body"] for c in scene.front.comments), scene.front.comments
+
+
+def test_a_refund_that_fails_at_stripe_fails_the_action_and_says_so_in_front(sqlite_url: str, scene_factory: Any) -> None:
+    scene = scene_factory()
+    action, refund_id = _pending_refund(scene)
+
+    answer = scene.stripe_settles(refund_id, "failed", "insufficient_funds")
+    scene.stack.wait_for_run("process-refund", status="Failed", timeout=60)
+    [executed] = scene.stack.wait_for_run("execute-approved-action", timeout=60)
+
+    assert answer.status_code == 200
+    assert executed["output"]["status"] == "failed" and "failed: insufficient_funds" in executed["output"]["error"]
+    stored = get_action(action["id"])
+    assert stored is not None and stored.status == "failed" and stored.result["refund"]["status"] == "failed"  # type: ignore[index]
+    assert "pi_100" not in scene.product.revoked and _emitted("stripe/refund.completed") == []
+    assert any("not carried out" in c["body"] and "insufficient_funds" in c["body"] for c in scene.front.comments)
+
+
+def test_a_refund_still_pending_at_the_timeout_goes_to_a_teammate(sqlite_url: str, scene_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REFUND_PENDING_TIMEOUT_HOURS", "2")
+    scene = scene_factory()
+    action, refund_id = _pending_refund(scene)
+
+    scene.stack.wait_for_run("process-refund", status="Failed", timeout=60)
+    [executed] = scene.stack.wait_for_run("execute-approved-action", timeout=60)
+
+    assert executed["output"]["status"] == "failed" and "still pending after 2 h" in executed["output"]["error"]
+    assert [r["path"] for r in scene.stripe.reads].count(f"/v1/refunds/{refund_id}") == 4  # a poll after each wait
+    assert "pi_100" not in scene.product.revoked
+    assert any("Stripe's dashboard" in c["body"] for c in scene.front.comments)
+
+
+def test_a_front_rate_limit_on_the_draft_resumes_the_run_after_front_s_delay(database_url: str, scene_factory: Any) -> None:
+    """Front's 45 s Retry-After becomes Inngest's RetryAfterError; the executor retries after it (scaled)."""
+    scene = scene_factory()
+    scene.front.add_conversation("cnv_rl", inbox_id="inb_acme")
+    scene.front.fail_next("/conversations/cnv_rl/drafts", 429, times=1, retry_after=45)
+    response = scene.customer_writes("cnv_rl", "What are your opening hours?", event_id="evt_rl")
+    assert response.status_code == 200, response.text
+    run = _inbound_run(scene)
+    assert run["output"]["draft"]["conversationId"] == "cnv_rl"
+    assert [d["conversation_id"] for d in scene.front.drafts] == ["cnv_rl"]
+    assert scene.front.calls_to("POST", "/conversations/cnv_rl/drafts") == 2
+
+
+def test_a_message_in_a_conversation_merged_meanwhile_is_answered_in_the_surviving_one(database_url: str, scene_factory: Any) -> None:
+    import json
+
+    import requests
+
+    from tests.e2e.conftest import CUSTOMER, FRONT_SECRET, INBOX
+    from tests.fakes.front import app_webhook, app_webhook_headers, front_message
+
+    scene = scene_factory()
+    scene.front.add_conversation("cnv_a", inbox_id=INBOX)
+    scene.front.add_conversation("cnv_b", inbox_id=INBOX)
+    message = front_message("msg_merge", "What are your opening hours?", sender=CUSTOMER)
+    scene.front.add_message("cnv_a", message)
+    scene.front.merge("cnv_a", "cnv_b")  # a teammate merges right after Front sent the webhook
+    body = json.dumps(app_webhook(event_id="evt_merge", inbox_id=INBOX, conversation_id="cnv_a", message=message)).encode()
+    response = requests.post(f"{scene.webhook.url}/api/front", data=body, headers=app_webhook_headers(body, FRONT_SECRET), timeout=30)
+    assert response.status_code == 200, response.text
+    run = _inbound_run(scene)
+    assert run["output"]["draft"]["conversationId"] == "cnv_b"
+    assert [d["conversation_id"] for d in scene.front.drafts] == ["cnv_b"]
+    assert conversations.run_draft(run["id"])["conversationId"] == "cnv_b"

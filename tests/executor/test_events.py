@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inngest
+import pytest
 import requests
 
 from tests.executor.conftest import SCALE
@@ -118,3 +119,35 @@ def test_senders_cannot_forge_invocation_metadata_and_bad_ts_is_refused(client: 
         bad_ts = requests.post(f"{stack.executor_url}/e/k", json={"name": "test/meta", "ts": "yesterday"}, timeout=10)
     assert run["output"] == {"n": 1}  # Inngest strips `_inngest` from sent events too
     assert bad_ts.status_code == 400 and "ts" in bad_ts.json()["error"]
+
+
+def test_an_oversized_event_is_refused_as_inngest_does_and_starts_nothing(client: inngest.Inngest) -> None:
+    from lib.executor.event_size import DEFAULT_MAX_EVENT_BYTES
+    from lib.inngest.client import get_client
+
+    fn = _echo(client, "echo-size", "test/size")
+    with InngestStack([fn], time_scale=SCALE) as stack:
+        assert stack.executor.max_event_bytes == DEFAULT_MAX_EVENT_BYTES == 256 * 1024
+        with pytest.raises(Exception, match="Event is over the max size: Max 262144 bytes"):
+            get_client().send_sync(inngest.Event(name="test/size", data={"blob": "x" * DEFAULT_MAX_EVENT_BYTES}, id="big-1"))
+        raw = requests.post(f"{stack.executor_url}/e/k", json={"name": "test/size", "data": {"blob": "é" * 140_000}}, timeout=10)
+        assert raw.status_code == 400  # 280,000 bytes of UTF-8, though 140,000 characters
+        assert raw.json()["status"] == 400 and raw.json()["ids"] == [] and "Size" in raw.json()["error"]
+        assert get_client().send_sync(inngest.Event(name="test/size", data={"blob": "x" * 1000}, id="small-1")) == ["small-1"]
+        [run] = stack.wait_for_run("echo-size")
+        assert len(stack.runs("echo-size")) == 1
+    assert run["event"]["id"] == "small-1"
+
+
+def test_the_event_size_limit_is_configurable(client: inngest.Inngest) -> None:
+    from lib.executor.__main__ import build_parser
+    from lib.inngest.client import get_client
+
+    assert build_parser().parse_args(["--max-event-bytes", "3145728"]).max_event_bytes == 3 * 1024 * 1024
+    fn = _echo(client, "echo-limit", "test/limit")
+    with InngestStack([fn], time_scale=SCALE, max_event_bytes=2048) as stack:
+        with pytest.raises(Exception, match="Max 2048 bytes"):
+            get_client().send_sync([inngest.Event(name="test/limit", data={"n": 1}), inngest.Event(name="test/limit", data={"blob": "x" * 2048})])
+        assert stack.runs("echo-limit") == []  # the batch was refused whole
+        stack.send("test/limit", {"blob": "x" * 1500})
+        stack.wait_for_run("echo-limit")

@@ -5,11 +5,31 @@
         get_front().create_draft("cnv_1", "Hello")
         assert front.drafts[0]["body"] == "<p>Hello</p>"
 
-Lists answer Front's shape (`_results`, `_pagination.next`), newest first, in
-pages of `page_size`. Failures are scriptable: `fail_next(prefix, status,
-times, retry_after)` answers the next `times` requests whose path starts with
-`prefix`; `delay(prefix, seconds)` makes such requests slow (for timeouts).
-Every request is logged in `calls` as `(method, path)`.
+It behaves as Front does where our client depends on it (sources named at each
+behaviour: Front's OpenAPI spec, repository `frontapp/front-api-specs`,
+`core-api/core-api.json`; Front's developer docs at dev.frontapp.com):
+
+- Two host names, as Front has: requests go to the base URL (`api2.frontapp.com`
+  in production, here `http://127.0.0.1:PORT`), but every link Front hands out
+  (`_pagination.next`, `_links`, a merged conversation's `Location`) is on the
+  company's own host (`https://<company>.api.frontapp.com`, here
+  `http://localhost:PORT`, a second name for the same server).
+- Lists answer `_results` newest first with `_pagination.next`; `limit` is at
+  most 100 and `page_token` is opaque.
+- Merged conversations answer 301 with a `Location` on the surviving one, for
+  GET and POST alike (`merge`).
+- Drafts carry a `version` that changes when a teammate edits one
+  (`teammate_edits_draft`); deleting needs the current version (400 without, 409
+  stale); editing with a stale version is a 409.
+- A per-company limit per minute (Front's plans: 50/100/200 rpm) and a burst
+  limit of 5 requests per second per conversation on writes, answered 429 with
+  `Retry-After` (seconds to the window's end) and `x-ratelimit-*` on every
+  answer. `advance(seconds)` moves the fake's clock instead of sleeping.
+
+Failures are scriptable: `fail_next(prefix, status, times, retry_after)` answers
+the next `times` requests whose path starts with `prefix`; `delay(prefix,
+seconds)` makes such requests slow (for timeouts). Every request is logged in
+`calls` as `(method, path)`, and `hosts` records which host name each went to.
 
 `front_message`, `front_event`, `app_webhook` and `app_webhook_headers` build
 real-shaped messages and webhook deliveries for posting to `/api/front`.
@@ -20,6 +40,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -52,7 +73,7 @@ def front_message(
     if reply_to:
         recipients.append({"handle": reply_to, "role": "reply-to", "name": None})
     return {
-        "_links": {"self": f"https://api2.frontapp.com/messages/{message_id}"},
+        "_links": {"self": f"https://acme.api.frontapp.com/messages/{message_id}"},
         "id": message_id,
         "type": "email",
         "is_inbound": is_inbound,
@@ -69,8 +90,24 @@ def front_message(
     }
 
 
+# An application webhook's outer `type` names the subscription; the event inside
+# (`payload`) carries Front's own event type, as in the spec's `EventResponse.type`
+# enum (core-api.json): `inbound` for a received message, `out_reply` for a
+# teammate's reply (`outbound` for a new outbound message), `tag`, `comment`, ...
+APP_EVENT_TYPES: dict[str, str] = {
+    "inbound_received": "inbound",
+    "outbound_sent": "out_reply",
+    "tag_added": "tag",
+    "tag_removed": "untag",
+    "new_comment_added": "comment",
+    "assignee_changed": "assign",
+    "conversation_archived": "archive",
+    "conversation_reopened": "reopen",
+}
+
+
 def front_event(
-    event_type: str = "inbound_received",
+    event_type: str = "inbound",
     *,
     event_id: str = "evt_1",
     inbox_id: str = "inb_1",
@@ -78,11 +115,15 @@ def front_event(
     message: dict[str, Any] | None = None,
     emitted_at: float = 1_700_000_123.456,
 ) -> dict[str, Any]:
-    """A Front event as a rule webhook sends it (and as an application webhook wraps it in `payload`)."""
+    """A Front event (spec `EventResponse`) as a rule webhook sends it and an application webhook wraps it.
+
+    `event_type` is Front's event type (`inbound`, `out_reply`, ...); an application
+    subscription name (`inbound_received`) is translated to the type Front puts in the event.
+    """
     return {
-        "_links": {"self": f"https://api2.frontapp.com/events/{event_id}"},
+        "_links": {"self": f"https://acme.api.frontapp.com/events/{event_id}"},
         "id": event_id,
-        "type": event_type,
+        "type": APP_EVENT_TYPES.get(event_type, event_type),
         "emitted_at": emitted_at,
         "conversation": {"id": conversation_id, "subject": "Help with my order", "status": "unassigned"},
         "source": {"_meta": {"type": "inboxes"}, "data": [{"id": inbox_id, "name": "Support"}]},
@@ -91,7 +132,11 @@ def front_event(
 
 
 def app_webhook(event_type: str = "inbound_received", **kwargs: Any) -> dict[str, Any]:
-    """An application webhook body: `{type, authorization, payload: event}` (kwargs as for `front_event`)."""
+    """An application webhook body: `{type: <subscription>, authorization, payload: <event>}` (kwargs as for `front_event`).
+
+    Front's docs ("Application webhooks"): the outer `type` is the subscribed event
+    (`inbound_received`, `outbound_sent`), the payload is the event with its own type.
+    """
     return {"type": event_type, "authorization": {"id": "cmp_123"}, "payload": front_event(event_type, **kwargs)}
 
 
@@ -111,23 +156,49 @@ class _Failure:
     retry_after: float | None
 
 
+# Front's plans: Starter 50, Professional 100, Enterprise 200 requests per minute,
+# per company (dev.frontapp.com/docs/rate-limiting). The fake defaults to Enterprise.
+ENTERPRISE_RPM = 200
+# "Generally, there is a limit of 5 requests per second, per resource" (Front's
+# help center, "Front's API rate limit", burst limits). Applied to writes on one conversation.
+BURST_PER_SECOND = 5
+MAX_LIMIT = 100  # spec: parameter `limit`, maximum 100
+COMPANY_HOST = "localhost"  # the fake's `<company>.api.frontapp.com`: another name for 127.0.0.1
+
+
 class FakeFront:
     """Conversations, messages, inboxes, channels; records drafts, replies, comments and deleted drafts."""
 
-    def __init__(self, *, token: str | None = TOKEN, page_size: int = 25) -> None:
+    def __init__(
+        self,
+        *,
+        token: str | None = TOKEN,
+        page_size: int = 25,
+        rate_limit_per_minute: int | None = ENTERPRISE_RPM,
+        burst_per_second: int | None = BURST_PER_SECOND,
+    ) -> None:
         self.token = token
-        self.page_size = page_size
+        self.page_size = page_size  # the page size when a request names no `limit` (the spec's example: 25)
+        self.rate_limit_per_minute = rate_limit_per_minute
+        self.burst_per_second = burst_per_second
         self.conversations: dict[str, dict[str, Any]] = {}
         self.messages: dict[str, dict[str, Any]] = {}
+        self.merged_into: dict[str, str] = {}
         self.drafts: list[dict[str, Any]] = []  # {"id", "version", "conversation_id", "body", "channel_id", "mode", ...}
         self.replies: list[dict[str, Any]] = []
         self.comments: list[dict[str, Any]] = []
         self.deleted_drafts: list[dict[str, Any]] = []
         self.calls: list[tuple[str, str]] = []
+        self.hosts: list[str] = []
+        self.rate_limited: list[tuple[str, str, int]] = []  # (method, path, Retry-After) of each 429 the limiter gave
         self._failures: list[_Failure] = []
         self._delays: dict[str, float] = {}
         self._ids = itertools.count(1)
+        self._page_tokens: dict[str, tuple[str, int, int]] = {}
         self._lock = threading.Lock()
+        self._offset = 0.0
+        self._window: tuple[float, int] = (0.0, 0)  # (start, requests) of the current minute
+        self._bursts: dict[str, tuple[int, int]] = {}  # resource -> (second, requests)
         self._env = EnvSwap()
         self.app = self._make_app()
         self._server: LocalServer | None = None
@@ -162,6 +233,36 @@ class FakeFront:
             self.messages[message["id"]] = message
             self.conversations[conversation_id]["message_ids"].append(message["id"])
 
+    def merge(self, source_id: str, into_id: str) -> None:
+        """A teammate merges `source_id` into `into_id`: its messages move, and requests on it answer 301.
+
+        Spec (core-api.json): the conversation endpoints (GET/POST `.../messages`,
+        `.../drafts`, `.../comments`, GET `/conversations/{id}`) answer 301 "If the
+        conversation has been merged, the response redirects you to the merged conversation."
+        """
+        with self._lock:
+            source, target = self.conversations.pop(source_id), self.conversations[into_id]
+            target["message_ids"].extend(source["message_ids"])
+            for draft in self.drafts:
+                if draft["conversation_id"] == source_id:
+                    draft["conversation_id"] = into_id
+            self.merged_into[source_id] = into_id
+
+    def teammate_edits_draft(self, draft_id: str, body: str = "<p>Edited by a teammate</p>") -> dict[str, Any]:
+        """A teammate edits a shared draft in Front: its body and `version` change."""
+        with self._lock:
+            draft = self._draft(draft_id)
+            if draft is None:
+                raise KeyError(draft_id)
+            draft["body"] = body
+            draft["version"] = self._new_version()
+            return dict(draft)
+
+    def draft(self, draft_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            found = self._draft(draft_id)
+            return dict(found) if found else None
+
     # -- scripted trouble -------------------------------------------------------
 
     def fail_next(self, path_prefix: str, status: int, times: int = 1, retry_after: float | None = None) -> None:
@@ -177,6 +278,11 @@ class FakeFront:
             else:
                 self._delays.pop(path_prefix, None)
 
+    def advance(self, seconds: float) -> None:
+        """Move the fake's clock (rate-limit windows) forward instead of sleeping."""
+        with self._lock:
+            self._offset += seconds
+
     def calls_to(self, method: str, path: str) -> int:
         return sum(1 for call in self.calls if call == (method, path))
 
@@ -184,15 +290,28 @@ class FakeFront:
 
     @property
     def url(self) -> str:
+        """The base URL the client is configured with (Front: `https://api2.frontapp.com`)."""
         if self._server is None:
             raise RuntimeError("FakeFront is not started")
         return self._server.url
 
+    @property
+    def company_url(self) -> str:
+        """Where Front's links point (Front: `https://<company>.api.frontapp.com`): same server, other host name."""
+        if self._server is None:
+            raise RuntimeError("FakeFront is not started")
+        return f"http://{COMPANY_HOST}:{self._server.port}"
+
     def start(self) -> "FakeFront":
         """Serve on 127.0.0.1 and point `get_front()` at it (environment restored by `stop`)."""
         self._server = LocalServer(self.app).start()
-        # token=None: any token is accepted
-        self._env.set({"FRONT_API_BASE_URL": self.url, "FRONT_API_TOKEN": self.token or "unchecked-token"})
+        # token=None: any token is accepted. FRONT_API_LINK_HOSTS tells the client that
+        # our company host name is Front's, as `*.api.frontapp.com` is in production.
+        self._env.set({
+            "FRONT_API_BASE_URL": self.url,
+            "FRONT_API_TOKEN": self.token or "unchecked-token",
+            "FRONT_API_LINK_HOSTS": COMPANY_HOST,
+        })
         _reset_front()
         return self
 
@@ -212,12 +331,14 @@ class FakeFront:
 
     def _make_app(self) -> Flask:
         app = Flask("fake-front")
+        app.url_map.strict_slashes = False  # the spec's edit-draft path is `/drafts/{message_id}/`
 
         @app.before_request
         def _gate() -> ResponseReturnValue | None:
             path = request.path
             with self._lock:
                 self.calls.append((request.method, path))
+                self.hosts.append(request.host.split(":")[0])
                 delay = next((s for prefix, s in self._delays.items() if path.startswith(prefix)), 0.0)
                 failure = next((f for f in self._failures if path.startswith(f.prefix)), None)
                 if failure is not None:
@@ -231,10 +352,29 @@ class FakeFront:
             if failure is not None:
                 headers = {"Retry-After": _fmt(failure.retry_after)} if failure.retry_after is not None else {}
                 return _error(failure.status, f"scripted failure {failure.status}", headers)
-            return None
+            limited = self._limit(request.method, path)
+            if limited is not None:
+                return limited
+            return self._redirect_if_merged(path)
+
+        @app.after_request
+        def _rate_headers(response: Any) -> Any:
+            # "Every API call response will contain three headers related to the rate-limiting"
+            # (dev.frontapp.com/docs/rate-limiting); reset is a UNIX timestamp.
+            if self.rate_limit_per_minute:
+                with self._lock:
+                    start, used = self._window
+                response.headers.setdefault("x-ratelimit-limit", str(self.rate_limit_per_minute))
+                response.headers.setdefault("x-ratelimit-remaining", str(max(0, self.rate_limit_per_minute - used)))
+                response.headers.setdefault("x-ratelimit-reset", str(int(start + 60)))
+            return response
 
         @app.get("/messages/<message_id>")
         def get_message(message_id: str) -> ResponseReturnValue:
+            # Drafts are messages: spec `MessageResponse` has `draft_mode` and `version`.
+            draft = self.draft(message_id)
+            if draft is not None:
+                return jsonify(self._draft_json(draft))
             message = self.messages.get(message_id)
             return jsonify(message) if message else _error(404, f"message {message_id} not found")
 
@@ -243,7 +383,8 @@ class FakeFront:
             conversation = self.conversations.get(conversation_id)
             if conversation is None:
                 return _error(404, f"conversation {conversation_id} not found")
-            return jsonify({k: v for k, v in conversation.items() if k not in ("message_ids", "inbox_id", "channel_id")})
+            shown = {k: v for k, v in conversation.items() if k not in ("message_ids", "inbox_id", "channel_id")}
+            return jsonify({"_links": {"self": f"{self.company_url}/conversations/{conversation_id}"}, **shown})
 
         @app.get("/conversations/<conversation_id>/messages")
         def list_messages(conversation_id: str) -> ResponseReturnValue:
@@ -254,6 +395,14 @@ class FakeFront:
                 (self.messages[m] for m in conversation["message_ids"]), key=lambda m: m["created_at"], reverse=True
             )
             return self._page(newest_first)
+
+        @app.get("/conversations/<conversation_id>/drafts")
+        def list_drafts(conversation_id: str) -> ResponseReturnValue:
+            if conversation_id not in self.conversations:
+                return _error(404, f"conversation {conversation_id} not found")
+            with self._lock:
+                drafts = [self._draft_json(d) for d in self.drafts if d["conversation_id"] == conversation_id]
+            return self._page(drafts)
 
         @app.get("/conversations/<conversation_id>/inboxes")
         def conversation_inboxes(conversation_id: str) -> ResponseReturnValue:
@@ -275,10 +424,10 @@ class FakeFront:
             problem = self._check_write(conversation_id, body)
             if problem:
                 return problem
-            draft = {"id": f"msg_draft{next(self._ids)}", "version": "v1", "conversation_id": conversation_id, **body}
+            draft = {"id": f"msg_draft{next(self._ids)}", "version": self._new_version(), "conversation_id": conversation_id, **body}
             with self._lock:
                 self.drafts.append(draft)
-            return jsonify({**draft, "is_draft": True, "draft_mode": body.get("mode")}), 200
+            return jsonify(self._draft_json(draft)), 200
 
         @app.post("/conversations/<conversation_id>/messages")
         def reply(conversation_id: str) -> ResponseReturnValue:
@@ -304,18 +453,94 @@ class FakeFront:
 
         @app.delete("/drafts/<draft_id>")
         def delete_draft(draft_id: str) -> ResponseReturnValue:
+            # Spec `DeleteDraft`: `version` is required; a version that is not the
+            # draft's current one is a conflict (the draft changed since it was read).
             body = request.get_json(silent=True) or {}
             with self._lock:
-                draft = next((d for d in self.drafts if d["id"] == draft_id), None)
+                draft = self._draft(draft_id)
                 if draft is None:
                     return _error(404, f"draft {draft_id} not found")
-                if body.get("version") and body["version"] != draft["version"]:
-                    return _error(409, "draft version mismatch")
+                if not body.get("version"):
+                    return _error(400, "body.version is required")
+                if body["version"] != draft["version"]:
+                    return _error(409, "the draft version does not match: it was changed since you read it")
                 self.drafts.remove(draft)
                 self.deleted_drafts.append(draft)
             return "", 204
 
+        @app.patch("/drafts/<draft_id>")
+        def edit_draft(draft_id: str) -> ResponseReturnValue:
+            # Spec `EditDraft`: body and channel_id required; a stale `version` is a conflict.
+            body = request.get_json(silent=True) or {}
+            with self._lock:
+                draft = self._draft(draft_id)
+                if draft is None:
+                    return _error(404, f"draft {draft_id} not found")
+                if not body.get("body") or not body.get("channel_id"):
+                    return _error(400, "body and channel_id are required")
+                if body.get("version") and body["version"] != draft["version"]:
+                    return _error(409, "the draft version does not match: it was changed since you read it")
+                draft.update({k: v for k, v in body.items() if k != "version"}, version=self._new_version())
+                answer = self._draft_json(draft)
+            return jsonify(answer), 200
+
         return app
+
+    # -- helpers ----------------------------------------------------------------
+
+    def _now(self) -> float:
+        return time.time() + self._offset
+
+    def _limit(self, method: str, path: str) -> ResponseReturnValue | None:
+        """Front's company limit per minute and burst limit per resource: 429 with Retry-After."""
+        with self._lock:
+            now = self._now()
+            if self.burst_per_second and method in ("POST", "PATCH", "DELETE") and path.startswith("/conversations/"):
+                resource = path.split("/")[2]
+                second, used = self._bursts.get(resource, (int(now), 0))
+                if second != int(now):
+                    second, used = int(now), 0
+                if used >= self.burst_per_second:
+                    self.rate_limited.append((method, path, 1))
+                    return _error(429, f"burst rate limit exceeded for {resource}", {"Retry-After": "1"})
+                self._bursts[resource] = (second, used + 1)
+            if not self.rate_limit_per_minute:
+                return None
+            start, used = self._window
+            if now - start >= 60:
+                start, used = now, 0
+            if used >= self.rate_limit_per_minute:
+                wait = max(1, int(start + 60 - now + 0.999))
+                self.rate_limited.append((method, path, wait))
+                return _error(429, "rate limit exceeded", {"Retry-After": str(wait)})
+            self._window = (start, used + 1)
+        return None
+
+    def _redirect_if_merged(self, path: str) -> ResponseReturnValue | None:
+        parts = path.split("/")
+        if len(parts) < 3 or parts[1] != "conversations" or parts[2] not in self.merged_into:
+            return None
+        parts[2] = self.merged_into[parts[2]]
+        query = f"?{request.query_string.decode()}" if request.query_string else ""
+        return "", 301, {"Location": f"{self.company_url}{'/'.join(parts)}{query}"}
+
+    def _draft(self, draft_id: str) -> dict[str, Any] | None:
+        return next((d for d in self.drafts if d["id"] == draft_id), None)
+
+    def _new_version(self) -> str:
+        # Spec example: "551ba368f3e7803cce51503ee3e58ef0-26028-1701804863304-945c"
+        return f"{uuid.uuid4().hex}-{next(self._ids)}-{int(self._now() * 1000)}"
+
+    def _draft_json(self, draft: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "_links": {
+                "self": f"{self.company_url}/messages/{draft['id']}",
+                "related": {"conversation": f"{self.company_url}/conversations/{draft['conversation_id']}"},
+            },
+            **{k: v for k, v in draft.items() if k != "mode"},
+            "is_draft": True,
+            "draft_mode": draft.get("mode"),
+        }
 
     def _check_write(self, conversation_id: str, body: dict[str, Any]) -> ResponseReturnValue | None:
         if conversation_id not in self.conversations:
@@ -327,13 +552,34 @@ class FakeFront:
         return None
 
     def _page(self, items: list[dict[str, Any]]) -> ResponseReturnValue:
-        try:
-            start = int(request.args.get("page_token", "0"))
-        except ValueError:
-            return _error(400, "bad page_token")
-        end = start + self.page_size
-        next_url = f"{request.base_url}?page_token={end}" if end < len(items) else None
-        return jsonify({"_pagination": {"next": next_url}, "_links": {"self": request.url}, "_results": items[start:end]})
+        """One page, as dev.frontapp.com/docs/pagination describes: `limit` (max 100), an opaque
+        `page_token`, and `_pagination.next` as a full URL on the company host."""
+        token = request.args.get("page_token")
+        if token is not None:
+            known = self._page_tokens.get(token)
+            if known is None or known[0] != request.path:
+                return _error(400, "invalid page_token")
+            _, start, limit = known
+        else:
+            start = 0
+            try:
+                limit = int(request.args.get("limit", self.page_size))
+            except ValueError:
+                return _error(400, "limit must be an integer")
+            if not 1 <= limit <= MAX_LIMIT:
+                return _error(400, f"limit must be between 1 and {MAX_LIMIT}")
+        end = start + limit
+        next_url = None
+        if end < len(items):
+            next_token = uuid.uuid4().hex
+            with self._lock:
+                self._page_tokens[next_token] = (request.path, end, limit)
+            next_url = f"{self.company_url}{request.path}?limit={limit}&page_token={next_token}"
+        return jsonify({
+            "_pagination": {"next": next_url},
+            "_links": {"self": f"{self.company_url}{request.full_path.rstrip('?')}"},
+            "_results": items[start:end],
+        })
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> ResponseReturnValue:

@@ -12,12 +12,20 @@ restores the environment afterwards.
         lib.inngest.client.send(FRONT_INBOUND_RECEIVED, data, id="evt_1")
         assert sink.events[0]["name"] == "front/inbound_received"
 
+Like Inngest's Event API it refuses an event larger than `max_event_bytes` (default 256 KiB,
+the free plan's "Single event size") with HTTP 400 and
+`{"ids": [], "status": 400, "error": "Event is over the max size: ..."}` (inngest/inngest
+`pkg/eventstream/eventstream.go`; the check is shared with the executor, `lib/executor/event_size.py`).
+
 `sink.fail_with(503)` makes every send answer 503 (the SDK retries 5xx a few
 times, then raises); `sink.fail_with(503, times=2)` fails only the next two
 requests; `sink.fail_with(None)` heals it; `sink.stop()` takes it down so
 connections are refused. `sink.delay = 5.0` makes every answer that slow (the event
 is taken only once the answer goes out): Inngest's Event API gives no latency guarantee,
 and the SDK's send retries 5xx and network errors (inngest-py `send_sync`, 5 attempts).
+`sink.hold()` keeps every arriving send waiting (a slow Inngest: the SDK's send blocks
+until it times out or is answered) until `sink.release()`; `sink.wait_held(n)` returns
+once n sends are waiting, so a test can act while a hand-over is in flight, deterministically.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 
+from lib.executor.event_size import DEFAULT_MAX_EVENT_BYTES, oversized
 from tests.fakes.server import EnvSwap, LocalServer
 
 # Env variables the SDK reads for its origins and key; saved and restored by EventSink.
@@ -45,12 +54,16 @@ _ENV_KEYS = (
 class EventSink:
     """Records every event POSTed to `/e/<key>`; can be told to fail."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
+        self.max_event_bytes = max_event_bytes
         self.events: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []  # {"key", "body", "status"} for every POST, failed ones too
         self._lock = threading.Lock()
         self._fail_status: int | None = None
         self._fail_times: int | None = None
+        self._gate = threading.Event()
+        self._gate.set()
+        self._held = threading.Semaphore(0)
         self._env = EnvSwap()
         self.app = self._make_app()
         self._server = LocalServer(self.app)
@@ -68,6 +81,18 @@ class EventSink:
         with self._lock:
             self._fail_status = status
             self._fail_times = times if status is not None else None
+
+    def hold(self) -> None:
+        """Keep the next sends waiting, unanswered, until `release()`."""
+        self._gate.clear()
+
+    def release(self) -> None:
+        self._gate.set()
+
+    def wait_held(self, count: int = 1, timeout: float = 10.0) -> None:
+        """Return once `count` sends are being held; AssertionError if they do not arrive within `timeout`."""
+        for _ in range(count):
+            assert self._held.acquire(timeout=timeout), "no send reached the fake Inngest event API"
 
     def named(self, name: str) -> list[dict[str, Any]]:
         """The recorded events with this name, in arrival order."""
@@ -100,6 +125,7 @@ class EventSink:
             self._running = False
 
     def close(self) -> None:
+        self.release()
         self.stop()
         self._env.restore()
         _reset_client()
@@ -120,11 +146,18 @@ class EventSink:
             body = request.get_json(silent=True)
             if self.delay:
                 time.sleep(self.delay)
+            if not self._gate.is_set():
+                self._held.release()
+                self._gate.wait(timeout=60)
             with self._lock:
                 status = self._take_failure()
                 self.requests.append({"key": key, "body": body, "status": status or 200})
                 if status is not None:
                     return jsonify({"error": f"fake inngest answered {status}", "status": status}), status
+                too_large = oversized(request.get_data(cache=True), self.max_event_bytes)
+                if too_large is not None:
+                    self.requests[-1]["status"] = 400
+                    return jsonify({"ids": [], "status": 400, "error": too_large}), 400
                 if not isinstance(body, list):
                     return jsonify({"error": "body must be a JSON list of events", "status": 400}), 400
                 ids = []

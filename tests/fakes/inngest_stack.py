@@ -50,8 +50,10 @@ class InngestStack:
         serve_app: Any = None,
         client: Any = None,
         register: bool = True,
+        max_event_bytes: int | None = None,
     ) -> None:
         self.functions = functions
+        self.max_event_bytes = max_event_bytes
         self.time_scale = time_scale
         self.signing_key = signing_key
         self._serve_app = serve_app
@@ -71,7 +73,8 @@ class InngestStack:
 
         self._env.set(dict.fromkeys(_ENV_KEYS))
         try:
-            self.executor = Executor(time_scale=self.time_scale, signing_key=self.signing_key or "", signing_key_fallback="")
+            self.executor = Executor(time_scale=self.time_scale, signing_key=self.signing_key or "", signing_key_fallback="",
+                                     max_event_bytes=self.max_event_bytes)
             self.executor.start(port=0)
             self.executor_url = self.executor.url
             self._env.set({

@@ -16,6 +16,12 @@ status (with `retry-after-ms: 1` so the SDK's retries are quick), and
 `hang(seconds, times)` holds requests that long (to trip the client timeout).
 `delay` (seconds, default 0) makes every answer wait that long, for benchmarks.
 Every request body is kept in `requests`, its headers in `headers`.
+
+Request checks, answered 400 with OpenAI's error body `{"error": {message, type, param, code}}`
+before any model runs (see `check_request`): strict schemas (`tests/fakes/openai_schema.py`),
+and `parallel_tool_calls` without tools. With `parallel_tool_calls: false` the fake, like the model,
+makes at most one tool call per turn; with parallel calls on (the API's default) it makes them all in
+one turn and, as OpenAI documents for strict tools, the parallel ones need not match their schema.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from typing import Any
 from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from tests.fakes.openai_schema import SchemaError, check_strict_schema
 from tests.fakes.server import EnvSwap, LocalServer
 
 API_KEY = "sk-test-fake"
@@ -155,11 +162,17 @@ class FakeOpenAI:
             with self._lock:
                 self.requests.append(body)
                 self.headers.append(dict(request.headers))
-                hang = _take(self._hangs)
-                failure = _take(self._failures)
             if request.headers.get("Authorization") != f"Bearer {self.api_key}":
                 body["_failed"] = True
                 return _error(401, "Incorrect API key provided", "invalid_api_key")
+            refused = check_request(body)
+            if refused is not None:  # a 400 comes before the model runs, scripted failures included
+                body["_failed"] = True
+                message, param, code = refused
+                return _error(400, message, code, param=param)
+            with self._lock:
+                hang = _take(self._hangs)
+                failure = _take(self._failures)
             if hang is not None:
                 body["_failed"] = True
                 self._released.wait(hang)
@@ -173,6 +186,14 @@ class FakeOpenAI:
                 answer = self._queue.pop(0) if self._queue else None
             if answer is None:
                 answer = default_brain(body)
+            calls = answer.get("tool_calls") or []
+            if body.get("parallel_tool_calls") is False and len(calls) > 1:
+                # One call per turn, as the model does with parallel calls off: the rest come in later turns.
+                with self._lock:
+                    self._queue[:0] = [{"tool_calls": [call]} for call in calls[1:]]
+                answer = {"tool_calls": calls[:1]}
+            elif len(calls) > 1 and _has_strict_tools(body):
+                answer = {**answer, "tool_calls": [calls[0], *(_off_schema(call) for call in calls[1:])]}
             return jsonify(self._completion(body, answer))
 
         return app
@@ -249,8 +270,45 @@ def _take(items: list[list[Any]]) -> Any:
     return items[0][0]
 
 
-def _error(status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None) -> ResponseReturnValue:
-    payload = {"error": {"message": message, "type": "server_error" if status >= 500 else "invalid_request_error", "param": None, "code": code}}
+def check_request(body: dict[str, Any]) -> tuple[str, str | None, str | None] | None:
+    """(message, param, code) of the 400 the API gives this chat-completions body, or None when it is accepted.
+
+    - `parallel_tool_calls` without `tools`: the API's own 400, "Invalid value for 'parallel_tool_calls':
+      'parallel_tool_calls' is only allowed when 'tools' are specified." (quoted in Upsonic/Upsonic#323).
+    - A strict function tool or a strict `json_schema` response format whose schema strict mode cannot
+      take: the API's 400 (`tests/fakes/openai_schema.py` has the rules and their sources).
+
+    Strict function tools without `parallel_tool_calls: false` are accepted, as the API accepts them;
+    what goes wrong is the answer (see `_off_schema`).
+    """
+    tools = body.get("tools") or []
+    if "parallel_tool_calls" in body and not tools:
+        return (
+            "Invalid value for 'parallel_tool_calls': 'parallel_tool_calls' is only allowed when 'tools' are specified.",
+            "parallel_tool_calls",
+            None,
+        )
+    for i, tool in enumerate(tools):
+        function = tool.get("function") or {} if isinstance(tool, dict) else {}
+        if function.get("strict") is True:
+            try:
+                check_strict_schema(function.get("parameters"))
+            except SchemaError as exc:
+                return f"Invalid schema for function '{function.get('name')}': {exc.detail}", f"tools[{i}].function.parameters", "invalid_function_parameters"
+    response_format = body.get("response_format") or {}
+    schema_format = response_format.get("json_schema") or {} if response_format.get("type") == "json_schema" else {}
+    if schema_format.get("strict") is True:
+        try:
+            check_strict_schema(schema_format.get("schema"))
+        except SchemaError as exc:
+            return f"Invalid schema for response_format '{schema_format.get('name')}': {exc.detail}", "response_format", None
+    return None
+
+
+def _error(
+    status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None, *, param: str | None = None
+) -> ResponseReturnValue:
+    payload = {"error": {"message": message, "type": "server_error" if status >= 500 else "invalid_request_error", "param": param, "code": code}}
     return jsonify(payload), status, headers or {}
 
 
@@ -258,3 +316,26 @@ def _reset_client() -> None:
     from lib.agent.openai_agent import reset_openai
 
     reset_openai()
+
+
+def _has_strict_tools(body: dict[str, Any]) -> bool:
+    return any(isinstance(tool, dict) and (tool.get("function") or {}).get("strict") is True for tool in body.get("tools") or [])
+
+
+def _off_schema(call: tuple[str, Any, str | None]) -> tuple[str, str, str | None]:
+    """A parallel call to a strict tool, as the model may make it: arguments outside the schema.
+
+    OpenAI: "Structured Outputs is not compatible with parallel function calls. When a parallel
+    function call is generated, it may not match supplied schemas. Set parallel_tool_calls: false to
+    disable parallel function calling." (https://openai.com/index/introducing-structured-outputs-in-the-api/,
+    "Limitations"; the function-calling guide says the same). The fake makes that "may" happen every
+    time: each parallel call after the first carries a property its schema forbids.
+    """
+    name, args, call_id = call
+    try:
+        arguments = json.loads(args) if isinstance(args, str) else dict(args)
+    except (ValueError, TypeError):
+        arguments = {}
+    if isinstance(arguments, dict):
+        arguments["unexpected_parallel_field"] = True
+    return name, json.dumps(arguments), call_id

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from api.front import app
 from lib.front import ingest
 from lib.front.webhooks import sign_app, sign_rule
+from lib.inngest.events import MAX_EVENT_BYTES, MAX_TEXT_BYTES
 from tests.fakes.front import app_webhook, app_webhook_headers, front_event, front_message
 from tests.fakes.inngest_events import EventSink
 
@@ -88,6 +89,7 @@ def test_inbound_app_webhook_becomes_one_typed_event(registered: str, sink: Even
         "appId": "acme",
         "subject": "Help with my order",
         "body": "Where is my refund?",
+        "bodyTruncated": False,
         "senderEmail": "customer@example.com",
         "senderName": "Casey Customer",
         "frontEventId": "evt_1",
@@ -103,6 +105,21 @@ def test_preview_without_body_or_sender_still_sends(registered: str, sink: Event
     data = sink.events[0]["data"]
     assert data["body"] is None and data["senderEmail"] is None and data["messageId"] == "msg_1"
     assert data["subject"] == "Help with my order"  # from the conversation
+
+
+def test_a_long_thread_hands_over_a_small_event_marked_truncated(registered: str, sink: EventSink, client: FlaskClient) -> None:
+    # Inngest refuses events over the plan's size (the sink, like Inngest, answers 400 past 256 KiB):
+    # the whole body in the event made every Front retry fail with 502.
+    text = "Réponse précédente — " * 13_000 + "THE END"  # ~340 KB of UTF-8, twice in the payload (text and HTML)
+    payload = app_payload(message=front_message("msg_1", text))
+    res = post_app(client, payload, raw=json.dumps(payload, ensure_ascii=False).encode())
+    assert res.status_code == 200, res.json
+    [event] = sink.events
+    data = event["data"]
+    assert data["bodyTruncated"] is True
+    assert len(data["body"].encode()) <= MAX_TEXT_BYTES and text.startswith(data["body"])  # cut on a character
+    assert len(json.dumps(event).encode()) < MAX_EVENT_BYTES
+    assert processed_ids() == ["evt_1"]
 
 
 def test_html_only_body_is_reduced_to_text(registered: str, sink: EventSink, client: FlaskClient) -> None:
@@ -127,6 +144,25 @@ def test_outbound_sent_becomes_outbound_event(registered: str, sink: EventSink, 
         "authorEmail": "agent@example.com",
         "frontEventId": "evt_out",
     }
+
+
+def test_the_fake_sends_front_s_own_event_type_inside_an_application_webhook() -> None:
+    """Front's event types (spec `EventResponse.type`): the subscription name is only the outer `type`."""
+    assert (app_payload()["type"], app_payload()["payload"]["type"]) == ("inbound_received", "inbound")
+    assert (app_payload("outbound_sent")["type"], app_payload("outbound_sent")["payload"]["type"]) == ("outbound_sent", "out_reply")
+
+
+@pytest.mark.parametrize(("outer", "inner", "name"), [
+    ("inbound_received", "inbound", "front/inbound_received"),
+    ("outbound_sent", "out_reply", "front/outbound_sent"),
+    ("outbound_sent", "outbound", "front/outbound_sent"),  # a teammate's new outbound message, not a reply
+])
+def test_real_application_webhook_types_are_routed(registered: str, sink: EventSink, client: FlaskClient, outer: str, inner: str, name: str) -> None:
+    payload = app_payload(outer, event_id=f"evt_{inner}", message=front_message("msg_t", "x", is_inbound=outer == "inbound_received"))
+    payload["payload"]["type"] = inner
+    res = post_app(client, payload)
+    assert res.status_code == 200, res.json
+    assert [e["name"] for e in sink.events] == [name]
 
 
 def test_rule_webhook_signed_with_sha1(registered: str, sink: EventSink, client: FlaskClient) -> None:
@@ -211,15 +247,15 @@ def test_other_event_types_are_ignored_and_counted(secrets: None, sink: EventSin
     caplog.set_level(logging.INFO, logger="support.front")
     for n in range(2):
         res = post_app(client, app_payload("tag_added", event_id=f"evt_t{n}"))
-        assert res.status_code == 200 and res.json == {"status": "ignored", "type": "tag_added"}
+        assert res.status_code == 200 and res.json == {"status": "ignored", "type": "tag"}  # the event's own type, as Front sends it
     post_app(client, app_payload("assignee_changed", event_id="evt_a"))
     assert sink.events == []
-    assert ingest.counts()["ignored:tag_added"] == 2 and ingest.counts()["ignored:assignee_changed"] == 1
+    assert ingest.counts()["ignored:tag"] == 2 and ingest.counts()["ignored:assign"] == 1
     lines = [r.getMessage() for r in caplog.records if "ignored" in r.getMessage()]
     assert lines == [
-        "front webhook ignored: id=evt_t0 type=tag_added count=1",
-        "front webhook ignored: id=evt_t1 type=tag_added count=2",
-        "front webhook ignored: id=evt_a type=assignee_changed count=1",
+        "front webhook ignored: id=evt_t0 type=tag count=1",
+        "front webhook ignored: id=evt_t1 type=tag count=2",
+        "front webhook ignored: id=evt_a type=assign count=1",
     ]
 
 
@@ -246,7 +282,7 @@ def test_ignored_count_reaches_stderr_where_nothing_configures_logging() -> None
         [sys.executable, "-c", IGNORED_IN_A_BARE_PROCESS, APP_SECRET], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert proc.stdout.split() == ["200", "200"], proc.stderr[-2000:]
-    assert "front webhook ignored: id=evt_1 type=tag_added count=2" in proc.stderr
+    assert "front webhook ignored: id=evt_1 type=tag count=2" in proc.stderr
 
 
 def test_inbound_without_message_id_is_400(registered: str, sink: EventSink, client: FlaskClient) -> None:
@@ -308,11 +344,11 @@ def test_timestamp_window_is_five_minutes_back_and_a_few_seconds_ahead(age_s: fl
         assert accepted, f"a request {age_s} s old was accepted"
 
 
-def test_no_secret_at_all_is_a_server_error(monkeypatch: pytest.MonkeyPatch, sink: EventSink, client: FlaskClient) -> None:
+def test_no_secret_at_all_is_a_503_retry_later(monkeypatch: pytest.MonkeyPatch, sink: EventSink, client: FlaskClient) -> None:
     monkeypatch.delenv("FRONT_APP_SECRET", raising=False)
     monkeypatch.delenv("FRONT_API_SECRET", raising=False)
     res = post_app(client, app_payload())
-    assert res.status_code == 500 and "FRONT_APP_SECRET" in res.json["error"]
+    assert res.status_code == 503 and "FRONT_APP_SECRET" in res.json["error"]  # nothing handed over: Front retries
     assert sink.events == []
 
 

@@ -205,3 +205,97 @@ def test_finishing_twice_records_once_and_a_failure_keeps_a_stored_refund(app: r
     assert first == again
     assert first["status"] == "failed" and first["result"] == {"refund": {"id": "re_9", "amount": 4900, "currency": "usd"}}
     assert [e["kind"] for e in audit.entries(action_id=action_id)].count("action.failed") == 1
+
+
+# --- refunds Stripe does not finish at once (stripe/_refund.py: pending, requires_action, failed, canceled) ----------
+
+
+def _update_event(action_id: str, refund_id: str, status: str, failure_reason: str | None = None) -> Any:
+    from lib.inngest.events import REFUND_UPDATED, RefundUpdated
+
+    return REFUND_UPDATED.build(RefundUpdated(action_id=action_id, refund_id=refund_id, status=status, failure_reason=failure_reason,
+                                              stripe_event_id="evt_1", stripe_event_type="refund.updated"))
+
+
+def _pending_refund_run(action_id: str, stripe_api: FakeStripe, *, status: str = "pending", **stubs: Any) -> Any:
+    """process-refund for a payment whose refunds start `status`; `stubs` answer the waits (an event, or mocked.Timeout)."""
+    from lib.workflows.actions import process_refund
+
+    event = REFUND_REQUESTED.build(RefundRequested(purchase_id="pi_100", reason="unused", action_id=action_id))
+    return mocked.trigger(process_refund, event, _client(), step_stubs=stubs)
+
+
+def test_a_pending_refund_completes_only_when_stripes_webhook_says_succeeded(app: registry.AppRecord, product: FakeProductApp) -> None:
+    action_id = _action(app, "refund", {"purchaseId": "pi_100"}, status=store.EXECUTING)
+    with FakeStripe() as stripe_api:
+        stripe_api.add_payment("pi_100", 4900, refund_status="pending")
+        result = _pending_refund_run(action_id, stripe_api, **{"await-refund-update-1": _update_event(action_id, "re_fake1", "succeeded")})
+
+    assert result.status is mocked.Status.COMPLETED, result.error
+    assert result.output["refund"]["status"] == "succeeded" and product.revoked == {"pi_100"}
+    assert store.get_action(action_id).result["refund"]["status"] == "succeeded"  # type: ignore[union-attr,index]
+    assert stripe_api.reads == []  # the webhook said so: no poll
+    assert [e["kind"] for e in audit.entries(action_id=action_id)] == ["refund.created", "refund.updated", "access.revoked"]
+
+
+def test_a_pending_refund_that_fails_fails_the_run_and_leaves_access_alone(app: registry.AppRecord, product: FakeProductApp) -> None:
+    action_id = _action(app, "refund", {"purchaseId": "pi_100"}, status=store.EXECUTING)
+    with FakeStripe() as stripe_api:
+        stripe_api.add_payment("pi_100", 4900, refund_status="pending")
+        result = _pending_refund_run(
+            action_id, stripe_api, **{"await-refund-update-1": _update_event(action_id, "re_fake1", "failed", "insufficient_funds")})
+
+    assert result.status is mocked.Status.FAILED
+    assert "re_fake1 (4900 USD) failed: insufficient_funds" in str(result.error)
+    assert product.revoked == set()
+    stored = store.get_action(action_id)
+    assert stored is not None and stored.result["refund"]["status"] == "failed"  # type: ignore[index]
+
+
+def test_a_missed_webhook_is_covered_by_polling_stripe(app: registry.AppRecord, product: FakeProductApp) -> None:
+    action_id = _action(app, "refund", {"purchaseId": "pi_100"}, status=store.EXECUTING)
+    with FakeStripe() as stripe_api:
+        stripe_api.add_payment("pi_100", 4900, refund_status="requires_action", settles_to="succeeded")
+        result = _pending_refund_run(action_id, stripe_api, **{"await-refund-update-1": mocked.Timeout})
+
+    assert result.status is mocked.Status.COMPLETED, result.error
+    assert result.output["refund"]["status"] == "succeeded" and product.revoked == {"pi_100"}
+    assert [r["path"] for r in stripe_api.reads] == ["/v1/refunds/re_fake1"]
+    assert stripe_api.reads[0]["account"] == "acct_acme"
+
+
+def test_a_refund_canceled_at_stripe_fails_the_run(app: registry.AppRecord, product: FakeProductApp) -> None:
+    action_id = _action(app, "refund", {"purchaseId": "pi_100"}, status=store.EXECUTING)
+    with FakeStripe() as stripe_api:
+        stripe_api.add_payment("pi_100", 4900, refund_status="requires_action", settles_to="canceled")
+        result = _pending_refund_run(action_id, stripe_api, **{"await-refund-update-1": mocked.Timeout})
+
+    assert result.status is mocked.Status.FAILED and "canceled" in str(result.error)
+    assert product.revoked == set()
+
+
+def test_a_refund_pending_past_the_timeout_is_handed_to_a_teammate(
+    app: registry.AppRecord, product: FakeProductApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lib.workflows.actions import execution as steps
+
+    monkeypatch.setenv("REFUND_PENDING_TIMEOUT_HOURS", "1")
+    waits = steps.refund_waits()
+    assert [w.total_seconds() for w in waits] == [900, 1800, 900]
+    action_id = _action(app, "refund", {"purchaseId": "pi_100"}, status=store.EXECUTING)
+    with FakeStripe() as stripe_api:
+        stripe_api.add_payment("pi_100", 4900, refund_status="pending")
+        result = _pending_refund_run(action_id, stripe_api, **{f"await-refund-update-{n}": mocked.Timeout for n in range(1, 4)})
+
+    assert result.status is mocked.Status.FAILED
+    assert "is still pending after 1 h" in str(result.error) and "Stripe's dashboard" in str(result.error)
+    assert len(stripe_api.reads) == 3 and product.revoked == set()
+
+
+def test_the_default_wait_for_a_pending_refund_is_three_days_polled_at_most_six_hours_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
+
+    monkeypatch.delenv("REFUND_PENDING_TIMEOUT_HOURS", raising=False)
+    waits = execution.refund_waits()
+    assert sum(waits, timedelta()) == timedelta(hours=72)
+    assert waits[0] == timedelta(minutes=15) and max(waits) == timedelta(hours=6)

@@ -138,3 +138,48 @@ def test_a_preview_without_body_or_sender_is_completed_from_front(database_url: 
     assert context["latest_message"]["body"] == "Please refund me"
     assert context["latest_message"]["sender_email"] == ADA
     assert context["customer"]["user"]["email"] == ADA
+
+
+LONG = "Here is the whole thread again, quoted. " * 1_000 + "THE END: please refund order pi_1."  # ~40 KB
+
+
+def test_a_cut_body_is_read_whole_from_front_and_the_agent_sees_it(database_url: str, served_product: tuple[FakeProductApp, str]) -> None:
+    from lib.agent import decide
+    from lib.agent.models import AgentContext
+    from tests.fakes.openai_server import FakeOpenAI
+
+    _register(served_product[1])
+    inbound = _inbound(body=LONG)  # what the webhook sends: the start of the body, marked cut
+    assert inbound.body_truncated and "THE END" not in (inbound.body or "")
+    front = FakeFront()
+    front.add_conversation(CONVERSATION, inbox_id=INBOX, messages=[front_message("msg_2", LONG, sender=ADA, subject="Refund")])
+    with front.start():
+        context = gather_context(inbound)
+
+    assert context["fallbacks"] == []
+    assert context["latest_message"]["body"] == LONG
+    with FakeOpenAI() as openai_fake:
+        decide(AgentContext.model_validate(context))
+    assert "THE END: please refund order pi_1." in openai_fake.completions[0]["messages"][1]["content"]
+
+
+def test_a_cut_body_not_yet_listed_is_fetched_by_message_id(database_url: str, served_product: tuple[FakeProductApp, str]) -> None:
+    _register(served_product[1])
+    front = _front_with_history()
+    front.messages["msg_3"] = front_message("msg_3", LONG, sender=ADA)  # Front has it; the conversation list does not yet
+    with front.start():
+        context = gather_context(_inbound(message_id="msg_3", body=LONG))
+
+    assert context["latest_message"]["body"] == LONG
+    assert front.calls_to("GET", "/messages/msg_3") == 1
+
+
+def test_an_uncut_body_is_not_fetched_again(database_url: str, served_product: tuple[FakeProductApp, str]) -> None:
+    _register(served_product[1])
+    front = _front_with_history()
+    front.messages["msg_3"] = front_message("msg_3", "Something else entirely", sender=ADA)
+    with front.start():
+        context = gather_context(_inbound(message_id="msg_3", body="short"))
+
+    assert context["latest_message"]["body"] == "short"
+    assert front.calls_to("GET", "/messages/msg_3") == 0

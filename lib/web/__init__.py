@@ -1,4 +1,7 @@
-"""Small Flask helpers shared by the `api/` functions: JSON errors for every failure."""
+"""Small Flask helpers shared by the `api/` functions: JSON errors for every failure.
+
+Request parsing (size, depth, finite numbers, typed fields) lives in `lib.web.parsing`.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,10 @@ from typing import Any
 from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
+
+from lib.web.parsing import BadInput
+
+logger = logging.getLogger("support.web")
 
 
 def json_error(status: int, message: str, **extra: Any) -> ResponseReturnValue:
@@ -42,5 +49,15 @@ def create_app(name: str) -> Flask:
             body, status = response  # type: ignore[misc]
             return body, status, {"Allow": ", ".join(exc.valid_methods)}  # type: ignore[attr-defined]
         return response
+
+    @app.errorhandler(BadInput)
+    def _bad_input(exc: BadInput) -> ResponseReturnValue:
+        return json_error(exc.status, exc.message)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> ResponseReturnValue:
+        """The last net, not the mechanism: endpoints validate their input themselves, so this is a bug."""
+        logger.exception("unhandled %s in %s", type(exc).__name__, name)
+        return json_error(500, "internal error; nothing was handed over, retry later")
 
     return app
