@@ -56,6 +56,7 @@ def configure(local: settings.LocalSettings, urls: dict[str, str]) -> list[Integ
     """Set the functions' environment; a real service's variable, when set, wins over its sandbox."""
     from tests.fakes.front import TOKEN as FRONT_TOKEN
     from tests.fakes.stripe_server import SECRET_KEY as STRIPE_KEY
+    from tests.fakes.stripe_server import WEBHOOK_SECRET as STRIPE_WEBHOOK
 
     env = os.environ
     env.setdefault("FRONT_APP_SECRET", local.front_app_secret)
@@ -70,7 +71,7 @@ def configure(local: settings.LocalSettings, urls: dict[str, str]) -> list[Integ
     if env.get("STRIPE_SECRET_KEY"):
         found.append(Integration("Stripe", False, env.get("STRIPE_API_BASE") or "https://api.stripe.com"))
     else:
-        env.update({"STRIPE_SECRET_KEY": STRIPE_KEY, "STRIPE_API_BASE": urls["stripe"]})
+        env.update({"STRIPE_SECRET_KEY": STRIPE_KEY, "STRIPE_API_BASE": urls["stripe"], "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK})
         found.append(Integration("Stripe", True, f"{urls['stripe']}/"))
     found.append(Integration("product app", True, f"{urls['product']}/ (demo app '{DEMO_SLUG}', inbox inb_sandbox)"))
     if env.get("OPENAI_API_KEY"):
@@ -149,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         for item, name, port in (("Front", "front", args.front_port), ("Stripe", "stripe", args.stripe_port),
                                  ("product app", "product", args.product_port)):
             if next(i for i in integrations if i.name == item).sandbox:
-                servers.append(settings.serve(settings.make_sandbox(name, local).app, port, host, f"--{name}-port"))
+                servers.append(settings.make_sandbox(name, local).serve(port, host))
         executor, functions_url = _start_service(args, urls)
         servers.append(functions_url)
         _register_functions(urls["functions"])

@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     local = settings.LocalSettings.load(settings.data_dir(args.data_dir))
     service = settings.make_sandbox(args.service, local)
     settings.quiet_libraries()
-    server = settings.serve(service.app, args.port or PORTS[args.service])
+    server = service.serve(args.port or PORTS[args.service])
     print(f"sandbox {args.service} on {server.url}/ (Ctrl-C stops it)", flush=True)
     try:
         threading.Event().wait()

@@ -16,6 +16,8 @@ Front's pagination). Added next to it, outside the API's token gate:
 from __future__ import annotations
 
 import itertools
+import json
+import re
 import time
 import uuid
 from pathlib import Path
@@ -35,6 +37,13 @@ INBOX_ADDRESS = "support@acme.example"
 _KEPT = ("conversations", "messages", "drafts", "replies", "comments", "deleted_drafts")
 
 
+def _highest_number(saved: dict[str, Any]) -> int:
+    """The largest counter value in the saved ids (`msg_draft7`, `com_8`, `uid9`) and versions (`<hex>-10-<ms>`)."""
+    text = json.dumps(saved)
+    found = [int(a or b) for a, b in re.findall(r"(?:msg_draft|com_|uid)(\d+)|[0-9a-f]{32}-(\d+)-\d+", text)]
+    return max(found, default=0)
+
+
 class SandboxFront:
     def __init__(self, state_dir: Path, *, token: str = TOKEN) -> None:
         self.token = token
@@ -44,6 +53,12 @@ class SandboxFront:
         persist_after_writes(self.fake.app, self.state, self.snapshot)
         self.pages = self._pages()
         self.app = PageDispatcher(self.fake.app, self.pages)
+
+    def serve(self, port: int, host: str = "127.0.0.1") -> FakeFront:
+        """Serve the API and the pages on `port`; sets FRONT_API_BASE_URL/TOKEN/LINK_HOSTS for this process (`stop()` restores them)."""
+        if host != "127.0.0.1":
+            raise ValueError("the sandbox Front serves on 127.0.0.1 only (its links name localhost)")
+        return self.fake.start(port=port, app=self.app)
 
     def snapshot(self) -> dict[str, Any]:
         return {name: getattr(self.fake, name) for name in _KEPT}
@@ -55,9 +70,8 @@ class SandboxFront:
         for name in _KEPT:
             if name in saved:
                 setattr(self.fake, name, saved[name])
-        # New draft/comment ids must not repeat restored ones: the fake numbers them from one counter.
-        used = sum(len(saved.get(name) or []) for name in ("drafts", "replies", "comments", "deleted_drafts"))
-        self.fake._ids = itertools.count(used + 1)
+        # New ids and draft versions must not repeat restored ones: the fake numbers them all from one counter.
+        self.fake._ids = itertools.count(_highest_number(saved) + 1)
 
     def add_message(self, conversation_id: str, text: str, *, sender: str, name: str | None = None,
                     subject: str = "Question about my purchase", inbound: bool = True) -> dict[str, Any]:

@@ -39,6 +39,11 @@ class SandboxProduct:
         persist_after_writes(self.fake.app, self.state, self.snapshot)
         self.app = PageDispatcher(self.fake.app, self._pages())
 
+    def serve(self, port: int, host: str = "127.0.0.1") -> Any:
+        from devkit.settings import serve
+
+        return serve(self.app, port, host, "--product-port")
+
     def snapshot(self) -> dict[str, Any]:
         return {**{name: getattr(self.fake, name) for name in _KEPT}, "revoked": sorted(self.fake.revoked)}
 

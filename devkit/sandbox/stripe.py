@@ -34,9 +34,15 @@ class SandboxStripe:
         persist_after_writes(self.fake.app, self.state, self.snapshot)
         self.app = PageDispatcher(self.fake.app, self._pages())
 
+    def serve(self, port: int, host: str = "127.0.0.1") -> Any:
+        from devkit.settings import serve
+
+        return serve(self.app, port, host, "--stripe-port")
+
     def snapshot(self) -> dict[str, Any]:
-        # The idempotency cache is kept too: a retry after a restart must replay, not refund twice.
-        return {"payments": self.fake.payments, "refunds": self.fake.refunds, "idempotent": self.fake._idempotent}
+        # The idempotency cache (per account and key) is kept too: a retry after a restart must replay, not refund twice.
+        idempotent = [[account, key, *saved] for (account, key), saved in self.fake._idempotent.items()]
+        return {"payments": self.fake.payments, "refunds": self.fake.refunds, "accounts": self.fake._accounts, "idempotent": idempotent}
 
     def _restore(self) -> bool:
         saved = self.state.load()
@@ -44,7 +50,8 @@ class SandboxStripe:
             return False
         self.fake.payments = saved.get("payments") or {}
         self.fake.refunds = saved.get("refunds") or []
-        self.fake._idempotent = {key: tuple(value) for key, value in (saved.get("idempotent") or {}).items()}
+        self.fake._accounts = saved.get("accounts") or {}
+        self.fake._idempotent = {(account, key): (params, status, body) for account, key, params, status, body in saved.get("idempotent") or []}
         self.fake._ids = itertools.count(len(self.fake.refunds) + 1)  # refund ids never repeat
         return True
 
@@ -53,7 +60,7 @@ class SandboxStripe:
 
         @app.get("/_sandbox/state")
         def state() -> ResponseReturnValue:
-            return jsonify({"payments": self.fake.payments, "refunds": self.fake.refunds})
+            return jsonify({"payments": self.fake.payments, "refunds": self.fake.refunds})  # as stored (with internal keys)
 
         @app.get("/")
         def index() -> Response:

@@ -302,9 +302,13 @@ class FakeFront:
             raise RuntimeError("FakeFront is not started")
         return f"http://{COMPANY_HOST}:{self._server.port}"
 
-    def start(self) -> "FakeFront":
-        """Serve on 127.0.0.1 and point `get_front()` at it (environment restored by `stop`)."""
-        self._server = LocalServer(self.app).start()
+    def start(self, port: int = 0, app: Any = None) -> "FakeFront":
+        """Serve on 127.0.0.1 and point `get_front()` at it (environment restored by `stop`).
+
+        `port` 0 is any free port; `app` is a WSGI app to serve in this one's place that
+        passes the API through to `self.app` (a sandbox's pages in front of it).
+        """
+        self._server = LocalServer(app or self.app, port=port).start()
         # token=None: any token is accepted. FRONT_API_LINK_HOSTS tells the client that
         # our company host name is Front's, as `*.api.frontapp.com` is in production.
         self._env.set({
