@@ -85,7 +85,7 @@ def configure(local: settings.LocalSettings, urls: dict[str, str]) -> list[Integ
 
 def register_demo_app(product_url: str, secret: str) -> Any:
     """The demo app, created once and re-pointed at the sandbox product app on every start (ports may change)."""
-    from devkit.sandbox.front import INBOX
+    from devkit.sandbox.front_sandbox import INBOX
     from lib.apps import registry
 
     try:

@@ -76,15 +76,15 @@ def make_sandbox(name: str, local: LocalSettings) -> Any:
     """One sandbox service (its `.app` is the WSGI app), its state under `<data dir>/sandbox/`."""
     state_dir = local.path.parent / "sandbox"
     if name == "front":
-        from devkit.sandbox.front import SandboxFront
+        from devkit.sandbox.front_sandbox import SandboxFront
 
         return SandboxFront(state_dir)
     if name == "stripe":
-        from devkit.sandbox.stripe import SandboxStripe
+        from devkit.sandbox.stripe_sandbox import SandboxStripe
 
         return SandboxStripe(state_dir)
     if name == "product":
-        from devkit.sandbox.product import SandboxProduct
+        from devkit.sandbox.product_sandbox import SandboxProduct
 
         return SandboxProduct(state_dir, secret=local.integration_secret)
     raise ValueError(f"no sandbox {name!r}")

@@ -14,8 +14,8 @@ import stripe
 
 from devkit.narrate import Narrator
 from devkit.runs_page import runs_page
-from devkit.sandbox.front import INBOX, SandboxFront
-from devkit.sandbox.stripe import SandboxStripe
+from devkit.sandbox.front_sandbox import INBOX, SandboxFront
+from devkit.sandbox.stripe_sandbox import SandboxStripe
 
 
 @contextmanager
