@@ -40,7 +40,7 @@ dev: migrate
 
 # Only the api/ functions on :3000 (point INNGEST_DEV at your own dev server).
 serve: migrate
-	$(PY) -m lib.devserver --port 3000
+	$(PY) -m devkit.devserver --port 3000
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

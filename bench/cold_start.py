@@ -18,7 +18,7 @@ from bench.report import Row
 from bench.stats import median, ratio
 from bench.workspace import BenchError, PYTHON, child_env
 from lib.config import ROOT
-from lib.devserver import api_modules
+from devkit.devserver import api_modules
 
 BARE_FLASK = "bare Flask"
 FLASK_REQUESTS = "Flask + requests"

@@ -49,7 +49,7 @@ def run(ws: Workspace, *, count: int = 4000, warmup: int = 200, concurrency: int
         rounds: int = 2) -> tuple[list[Row], dict[str, Any]]:
     from lib.apps import registry
     from lib.db import reset_db
-    from tests.fakes.inngest_events import EventSink
+    from devkit.sandbox.inngest_events import EventSink
 
     database_url = ws.new_database("ingest")
     os.environ["DATABASE_URL"] = database_url

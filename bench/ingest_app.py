@@ -12,7 +12,7 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
 import api.front
-from lib.devserver import PathDispatcher
+from devkit.devserver import PathDispatcher
 from lib.web import create_app
 
 json_only = create_app("bench.json_only")

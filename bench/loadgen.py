@@ -24,7 +24,7 @@ from bench.stats import percentile
 
 
 def build_requests(args: argparse.Namespace, total: int) -> list[bytes]:
-    from tests.fakes.front import app_webhook, app_webhook_headers, front_message
+    from devkit.sandbox.front import app_webhook, app_webhook_headers, front_message
 
     built = []
     for n in range(total):

@@ -2,7 +2,7 @@
 
     this process:   fake Front, fake product app, fake OpenAI (each answering after a fixed
                     delay, each request recorded), and `/api/front` (the webhook function)
-    executor:       `python -m lib.executor` (the offline Inngest executor), time scale 1
+    executor:       `python -m devkit.executor` (the offline Inngest executor), time scale 1
     serve function: `python -m bench.serve_proc` (`api/inngest.py`, all workflows)
 
 All three share one migrated temp SQLite database with the app registered for
@@ -68,10 +68,10 @@ class Scene:
         from lib.apps import registry
         from lib.db import reset_db
         from lib.inngest.client import reset_client
-        from tests.fakes.front import FakeFront
-        from tests.fakes.openai_server import FakeOpenAI
-        from tests.fakes.product_app import FakeProductApp
-        from tests.fakes.server import LocalServer
+        from devkit.sandbox.front import FakeFront
+        from devkit.sandbox.openai_server import FakeOpenAI
+        from devkit.sandbox.product_app import FakeProductApp
+        from devkit.sandbox.server import LocalServer
 
         database_url = self.ws.new_database(self.name)
         os.environ["DATABASE_URL"] = database_url
@@ -100,7 +100,7 @@ class Scene:
         registry.create_app(slug="acme", name="Acme", front_inbox_id=INBOX, integration_url=f"{product_server.url}/support",
                             integration_secret=secret)
 
-        executor = self.ws.spawn(f"{self.name}-executor", [PYTHON, "-m", "lib.executor", "--port", "0", "--no-migrate"],
+        executor = self.ws.spawn(f"{self.name}-executor", [PYTHON, "-m", "devkit.executor", "--port", "0", "--no-migrate"],
                                  child_env(DATABASE_URL=database_url))
         self._opened.append(executor)
         self.executor_url = self.ws.wait_for_line(f"{self.name}-executor", executor, r"executor on (http://\S+)").group(1)
@@ -147,7 +147,7 @@ class Scene:
 
     def customer_writes(self, conversation_id: str, event_id: str) -> float:
         """Front delivers the customer's message; the wall-clock time the webhook was sent."""
-        from tests.fakes.front import app_webhook, app_webhook_headers, front_message
+        from devkit.sandbox.front import app_webhook, app_webhook_headers, front_message
 
         message = front_message(f"msg_{event_id}", QUESTION, sender=CUSTOMER, sender_name="Ada Lovelace")
         self.front.add_conversation(conversation_id, inbox_id=INBOX)

@@ -83,7 +83,7 @@ def main(command: str, argv: list[str] | None = None) -> int:
 def send_webhook(functions_url: str, secret: str, event_id: str, conversation: str, message: dict[str, Any],
                  inbox: str, inbound: bool) -> tuple[int, str]:
     """Front's application webhook for this message, signed as Front signs it."""
-    from tests.fakes.front import app_webhook, app_webhook_headers
+    from devkit.sandbox.front import app_webhook, app_webhook_headers
 
     kind = "inbound_received" if inbound else "outbound_sent"
     body = json.dumps(app_webhook(kind, event_id=event_id, inbox_id=inbox, conversation_id=conversation,

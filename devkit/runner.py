@@ -54,9 +54,9 @@ def _interrupt(*_: object) -> None:
 
 def configure(local: settings.LocalSettings, urls: dict[str, str]) -> list[Integration]:
     """Set the functions' environment; a real service's variable, when set, wins over its sandbox."""
-    from tests.fakes.front import TOKEN as FRONT_TOKEN
-    from tests.fakes.stripe_server import SECRET_KEY as STRIPE_KEY
-    from tests.fakes.stripe_server import WEBHOOK_SECRET as STRIPE_WEBHOOK
+    from devkit.sandbox.front import TOKEN as FRONT_TOKEN
+    from devkit.sandbox.stripe_server import SECRET_KEY as STRIPE_KEY
+    from devkit.sandbox.stripe_server import WEBHOOK_SECRET as STRIPE_WEBHOOK
 
     env = os.environ
     env.setdefault("FRONT_APP_SECRET", local.front_app_secret)
@@ -167,14 +167,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _start_service(args: argparse.Namespace, urls: dict[str, str]) -> tuple[Any, Any]:
-    from lib import devserver
-    from lib.executor import Executor
+    from devkit import devserver
+    from devkit.executor import Executor
     from lib.inngest.client import reset_client
 
-    from devkit.runs_page import with_runs_page
-
     executor = Executor(time_scale=args.time_scale)
-    executor.app = with_runs_page(executor.app, executor.engine)  # the readable runs page
     try:
         executor.start(args.host, args.executor_port)
     except (OSError, SystemExit) as exc:  # werkzeug reports a port in use itself, then exits

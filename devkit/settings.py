@@ -92,7 +92,7 @@ def make_sandbox(name: str, local: LocalSettings) -> Any:
 
 def serve(app: Any, port: int, host: str = "127.0.0.1", flag: str = "--port") -> Any:
     """Serve a WSGI app in a background thread; a taken port is a clear message naming the flag, not a traceback."""
-    from tests.fakes.server import LocalServer
+    from devkit.sandbox.server import LocalServer
 
     try:
         return LocalServer(app, host=host, port=port).start()

@@ -50,7 +50,6 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("VERCEL_AUTOMATION_BYPASS_SECRET", None, "set by Vercel when Protection Bypass for Automation is on: the cron's PUT and the URL registered with Inngest carry it"),
     Variable("CRON_SECRET", None, "bearer token Vercel Cron sends; when set /api/cron demands it"),
     Variable("INNGEST_SYNC_URL", "http://localhost:3000/api/inngest", "what /api/cron PUTs when VERCEL_URL is unset"),
-    Variable("INNGEST_EXECUTOR_TIME_SCALE", "1", "offline executor only: multiplies sleeps, timeouts, retry backoff and throttle periods (tests use 0.01)"),
     Variable("FRONT_APP_SECRET", None, "Front application webhook secret (HMAC-SHA256 signatures)"),
     Variable("FRONT_API_SECRET", None, "Front API secret for rule webhooks (HMAC-SHA1 signatures)"),
     Variable("FRONT_API_TOKEN", None, "Front API bearer token"),

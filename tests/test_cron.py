@@ -4,7 +4,7 @@ import pytest
 from flask import Flask, request
 
 from api.cron import app
-from tests.fakes.server import LocalServer
+from devkit.sandbox.server import LocalServer
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from lib.config import ROOT
-from lib.devserver import api_modules
+from devkit.devserver import api_modules
 
 HEAVY = {"openai", "stripe", "sqlalchemy"}
 # What each function may import at module level, because its requests always need it.

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from lib import config, vercel
-from tests.fakes.inngest_stack import InngestStack
+from devkit.sandbox.inngest_stack import InngestStack
 
 SECRET = "bypass-Secr3t/with+chars"
 

@@ -238,8 +238,8 @@ class Scene:
 @pytest.fixture(scope="module")
 def scene(build: Build, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
     from lib.db import reset_db
-    from lib.executor import Executor
-    from tests.fakes.server import EnvSwap
+    from devkit.executor import Executor
+    from devkit.sandbox.server import EnvSwap
 
     tmp = tmp_path_factory.mktemp("vercel-scene")
     database_url = f"sqlite:///{tmp / 'service.db'}"
@@ -319,7 +319,7 @@ def _assert_only_the_bundle_is_importable(name: str, bundle: Path, started: dict
 
 
 def probe_inngest(scene: Scene) -> None:
-    from lib.executor.signing import sign
+    from devkit.executor.signing import sign
 
     url = scene.url("inngest", "/api/inngest")
     # In cloud mode the SDK answers an unsigned inspection 401, and a signed one (as Inngest signs it) in full.
@@ -411,7 +411,7 @@ def probe_slack(scene: Scene) -> None:
 
 
 def probe_stripe(scene: Scene) -> None:
-    from tests.fakes.stripe_server import FakeStripe
+    from devkit.sandbox.stripe_server import FakeStripe
 
     stripe_api = FakeStripe(webhook_secret=STRIPE_WEBHOOK_SECRET)  # only its event shape and signing, no server
     stripe_api.add_payment("pi_build", 4900, refund_status="pending")

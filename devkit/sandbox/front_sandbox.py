@@ -1,4 +1,4 @@
-"""Sandbox Front: `tests.fakes.front.FakeFront` on a fixed port, its state in `.data/sandbox/front.json`.
+"""Sandbox Front: `devkit.sandbox.front.FakeFront` on a fixed port, its state in `.data/sandbox/front.json`.
 
 The API is the fake's, as strict as in the tests (bearer token, channel checks,
 Front's pagination). Added next to it, outside the API's token gate:
@@ -29,7 +29,7 @@ from markupsafe import escape
 
 from devkit.sandbox.state import StateFile, persist_after_writes
 from devkit.sandbox.web import PageDispatcher, page, text_of
-from tests.fakes.front import TOKEN, FakeFront, front_message
+from devkit.sandbox.front import TOKEN, FakeFront, front_message
 
 INBOX = "inb_sandbox"
 CHANNEL = "cha_sandbox"

@@ -1,4 +1,4 @@
-"""Sandbox product app: `tests.fakes.product_app.FakeProductApp` on a fixed port, state in `.data/sandbox/product.json`.
+"""Sandbox product app: `devkit.sandbox.product_app.FakeProductApp` on a fixed port, state in `.data/sandbox/product.json`.
 
 It answers the signed integration contract at `/support` (`lib.apps.receiver`,
 the same code a Python app would mount), with the customers and purchases of
@@ -18,7 +18,7 @@ from markupsafe import escape
 from devkit.sandbox.seed import CUSTOMERS
 from devkit.sandbox.state import StateFile, persist_after_writes
 from devkit.sandbox.web import PageDispatcher, page
-from tests.fakes.product_app import URL_PREFIX, FakeProductApp
+from devkit.sandbox.product_app import URL_PREFIX, FakeProductApp
 
 _KEPT = ("users", "purchases", "transfers", "magic_links", "email_changes")
 

@@ -1,4 +1,4 @@
-"""Sandbox Stripe: `tests.fakes.stripe_server.FakeStripe` on a fixed port, state in `.data/sandbox/stripe.json`.
+"""Sandbox Stripe: `devkit.sandbox.stripe_server.FakeStripe` on a fixed port, state in `.data/sandbox/stripe.json`.
 
 The refunds API is the fake's: bearer secret key, form bodies, idempotency keys
 replaying the first answer (kept across restarts, as Stripe keeps them for 24 h),
@@ -19,7 +19,7 @@ from markupsafe import escape
 from devkit.sandbox.seed import PAYMENTS
 from devkit.sandbox.state import StateFile, persist_after_writes
 from devkit.sandbox.web import PageDispatcher, page
-from tests.fakes.stripe_server import SECRET_KEY, FakeStripe
+from devkit.sandbox.stripe_server import SECRET_KEY, FakeStripe
 
 
 class SandboxStripe:

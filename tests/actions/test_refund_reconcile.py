@@ -14,7 +14,7 @@ import pytest
 from lib.actions import execution, store
 from lib.payments.client import reset_stripe
 from lib.payments.refunds import idempotency_key
-from tests.fakes.stripe_server import FakeStripe
+from devkit.sandbox.stripe_server import FakeStripe
 
 ACTION = "act_r1"
 

@@ -9,7 +9,7 @@ import stripe
 
 from lib.payments.client import reset_stripe
 from lib.payments.refunds import RefundRefused, RefundUnsure, create_refund, find_refund, idempotency_key, payment_target
-from tests.fakes.stripe_server import FakeStripe
+from devkit.sandbox.stripe_server import FakeStripe
 
 
 @pytest.fixture

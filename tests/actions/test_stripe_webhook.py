@@ -9,9 +9,9 @@ from typing import Iterator
 import pytest
 import requests
 
-from tests.fakes.inngest_events import EventSink
-from tests.fakes.server import LocalServer
-from tests.fakes.stripe_server import FakeStripe
+from devkit.sandbox.inngest_events import EventSink
+from devkit.sandbox.server import LocalServer
+from devkit.sandbox.stripe_server import FakeStripe
 
 
 @pytest.fixture
@@ -123,7 +123,7 @@ def test_only_post_is_served(url: str) -> None:
 
 
 def test_the_dev_server_routes_api_stripe() -> None:
-    from lib.devserver import api_modules, build_app
+    from devkit.devserver import api_modules, build_app
 
     assert "stripe" in api_modules()
     assert "stripe" in build_app(["stripe"]).apps

@@ -1,7 +1,7 @@
 """Strict schemas: what the agent sends passes the checks the API makes, and a field strict mode cannot take fails.
 
 The fake OpenAI refuses such schemas with the API's 400 (rules and sources in
-`tests/fakes/openai_schema.py`); these tests go through the real SDK, as production does.
+`devkit/sandbox/openai_schema.py`); these tests go through the real SDK, as production does.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pydantic import BaseModel, Field
 from lib.agent import decide, tools
 from lib.agent.models import AgentContext, ModelOutput
 from tests.agent.helpers import context
-from tests.fakes.openai_schema import SchemaError, check_strict_schema
-from tests.fakes.openai_server import FakeOpenAI, check_request, tool_calls
+from devkit.sandbox.openai_schema import SchemaError, check_strict_schema
+from devkit.sandbox.openai_server import FakeOpenAI, check_request, tool_calls
 
 MESSAGES = [{"role": "user", "content": "hello"}]
 

@@ -10,9 +10,9 @@ import pytest
 from lib.agent import decide
 from lib.agent.models import AgentContext
 from tests.agent.helpers import context
-from tests.fakes.openai_server import FakeOpenAI, final, tool_call
-from tests.fakes.product_app import FakeProductApp
-from tests.fakes.server import LocalServer
+from devkit.sandbox.openai_server import FakeOpenAI, final, tool_call
+from devkit.sandbox.product_app import FakeProductApp
+from devkit.sandbox.server import LocalServer
 
 SECRET = "whsec_agent_tools_test"
 

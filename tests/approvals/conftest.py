@@ -6,8 +6,8 @@ from typing import Iterator
 
 import pytest
 
-from tests.fakes.inngest_events import EventSink
-from tests.fakes.slack_server import FakeSlack
+from devkit.sandbox.inngest_events import EventSink
+from devkit.sandbox.slack_server import FakeSlack
 
 SECRET = "approvals-secret-for-tests"
 SIGNING_SECRET = "slack-signing-secret-for-tests"

@@ -11,8 +11,8 @@ import pytest
 
 from lib.approvals import links, store
 from tests.approvals.conftest import make_action
-from tests.fakes.inngest_events import EventSink
-from tests.fakes.server import LocalServer
+from devkit.sandbox.inngest_events import EventSink
+from devkit.sandbox.server import LocalServer
 
 CHROMIUM = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")

@@ -16,7 +16,7 @@ import pytest
 from lib.approvals import store
 from lib.approvals.decisions import HTTP_STATUS, DecisionNotSent, submit_decision
 from tests.approvals.conftest import make_action
-from tests.fakes.inngest_events import EventSink
+from devkit.sandbox.inngest_events import EventSink
 
 
 def _decide_in_thread(action_id: str, who: str, outcome: dict[str, Any]) -> threading.Thread:

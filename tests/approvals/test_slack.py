@@ -9,8 +9,8 @@ import pytest
 from lib.approvals import notify, store
 from lib.approvals.slack import SlackSignatureError, signature_for, verify_signature
 from tests.approvals.conftest import SIGNING_SECRET, make_action
-from tests.fakes.inngest_events import EventSink
-from tests.fakes.slack_server import FakeSlack
+from devkit.sandbox.inngest_events import EventSink
+from devkit.sandbox.slack_server import FakeSlack
 
 
 def test_signature_valid_forged_stale_and_missing() -> None:

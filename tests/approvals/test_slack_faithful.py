@@ -1,6 +1,6 @@
 """Slack as Slack behaves: the 3 s acknowledgment budget, mrkdwn control sequences, and response URLs.
 
-The fake Slack (`tests/fakes/slack_server.py`) delivers clicks with Slack's 3 s budget,
+The fake Slack (`devkit/sandbox/slack_server.py`) delivers clicks with Slack's 3 s budget,
 can be slow, parses `<...>` the way Slack does and holds response URLs to 5 uses; the
 fake Inngest Event API can be slow too. The workflow runs in the offline executor.
 """
@@ -14,10 +14,10 @@ import pytest
 from lib.approvals import notify, store
 from lib.inngest.events import APPROVAL_REQUESTED, ActionSpec, ApprovalRequested
 from tests.approvals.conftest import SIGNING_SECRET, make_action
-from tests.fakes.inngest_events import EventSink
-from tests.fakes.inngest_stack import InngestStack
-from tests.fakes.server import LocalServer
-from tests.fakes.slack_server import FakeSlack, links, mentions
+from devkit.sandbox.inngest_events import EventSink
+from devkit.sandbox.inngest_stack import InngestStack
+from devkit.sandbox.server import LocalServer
+from devkit.sandbox.slack_server import FakeSlack, links, mentions
 
 HOSTILE = "<!channel> refund now <https://evil.example|Open in the approvals page> & <@U999>"
 

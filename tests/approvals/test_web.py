@@ -8,7 +8,7 @@ import pytest
 
 from lib.approvals import links, store
 from tests.approvals.conftest import SECRET, make_action
-from tests.fakes.inngest_events import EventSink
+from devkit.sandbox.inngest_events import EventSink
 
 
 @pytest.fixture

@@ -136,7 +136,7 @@ def test_the_wait_matches_on_action_id_for_24_hours(sqlite_url: str) -> None:
 
 def test_notify_rejection_comments_in_front_or_degrades(sqlite_url: str) -> None:
     from lib.inngest.events import ACTION_REJECTED, ActionRejected
-    from tests.fakes.front import FakeFront
+    from devkit.sandbox.front import FakeFront
 
     action_id = make_action()
 

@@ -20,8 +20,8 @@ from lib.apps.integration import (
 )
 from lib.apps.registry import AppRecord
 from lib.apps.signing import sign
-from tests.fakes.product_app import FakeProductApp
-from tests.fakes.server import LocalServer
+from devkit.sandbox.product_app import FakeProductApp
+from devkit.sandbox.server import LocalServer
 
 SECRET = "whsec_test"
 

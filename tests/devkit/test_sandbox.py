@@ -13,7 +13,7 @@ import requests
 import stripe
 
 from devkit.narrate import Narrator
-from devkit.runs_page import runs_page
+from devkit.executor.pages import runs_page
 from devkit.sandbox.front_sandbox import INBOX, SandboxFront
 from devkit.sandbox.stripe_sandbox import SandboxStripe
 

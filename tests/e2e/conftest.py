@@ -16,9 +16,9 @@ import pytest
 import requests
 
 from lib.apps import registry
-from tests.fakes.front import FakeFront, app_webhook, app_webhook_headers, front_message
-from tests.fakes.inngest_stack import InngestStack
-from tests.fakes.server import LocalServer
+from devkit.sandbox.front import FakeFront, app_webhook, app_webhook_headers, front_message
+from devkit.sandbox.inngest_stack import InngestStack
+from devkit.sandbox.server import LocalServer
 
 FRONT_SECRET = "front-app-secret"
 APPROVALS_SECRET = "approvals-secret"
@@ -84,8 +84,8 @@ def _set_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def scene_factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """Builds a Scene for the current database; `auto_send` and policy per test."""
-    from tests.fakes.product_app import FakeProductApp
-    from tests.fakes.stripe_server import FakeStripe
+    from devkit.sandbox.product_app import FakeProductApp
+    from devkit.sandbox.stripe_server import FakeStripe
 
     _set_env(monkeypatch)
     opened: list[Any] = []

@@ -133,7 +133,7 @@ def test_a_teammate_reply_cancels_the_pending_auto_send(sqlite_url: str, scene_f
 
 
 def test_agent_failure_hands_the_conversation_to_a_human(sqlite_url: str, scene_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.fakes.server import LocalServer
+    from devkit.sandbox.server import LocalServer
 
     scene = scene_factory()
     # A key is set and the API is down: never the offline rules; retries, then a human answers.
@@ -159,7 +159,7 @@ def _emitted(name: str) -> list[dict[str, Any]]:
     from sqlalchemy import select
 
     from lib.db import get_db
-    from lib.executor.models import ExecutorEvent
+    from devkit.executor.models import ExecutorEvent
 
     with get_db().session() as session:
         return [dict(e.payload) for e in session.scalars(select(ExecutorEvent).where(ExecutorEvent.name == name))]
@@ -346,7 +346,7 @@ def test_a_message_in_a_conversation_merged_meanwhile_is_answered_in_the_survivi
     import requests
 
     from tests.e2e.conftest import CUSTOMER, FRONT_SECRET, INBOX
-    from tests.fakes.front import app_webhook, app_webhook_headers, front_message
+    from devkit.sandbox.front import app_webhook, app_webhook_headers, front_message
 
     scene = scene_factory()
     scene.front.add_conversation("cnv_a", inbox_id=INBOX)

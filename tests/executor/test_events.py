@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from tests.executor.conftest import SCALE
-from tests.fakes.inngest_stack import InngestStack
+from devkit.sandbox.inngest_stack import InngestStack
 
 
 def _echo(client: inngest.Inngest, fn_id: str, event: str, expression: str | None = None) -> inngest.Function:
@@ -122,7 +122,7 @@ def test_senders_cannot_forge_invocation_metadata_and_bad_ts_is_refused(client: 
 
 
 def test_an_oversized_event_is_refused_as_inngest_does_and_starts_nothing(client: inngest.Inngest) -> None:
-    from lib.executor.event_size import DEFAULT_MAX_EVENT_BYTES
+    from devkit.executor.event_size import DEFAULT_MAX_EVENT_BYTES
     from lib.inngest.client import get_client
 
     fn = _echo(client, "echo-size", "test/size")
@@ -140,7 +140,7 @@ def test_an_oversized_event_is_refused_as_inngest_does_and_starts_nothing(client
 
 
 def test_the_event_size_limit_is_configurable(client: inngest.Inngest) -> None:
-    from lib.executor.__main__ import build_parser
+    from devkit.executor.__main__ import build_parser
     from lib.inngest.client import get_client
 
     assert build_parser().parse_args(["--max-event-bytes", "3145728"]).max_event_bytes == 3 * 1024 * 1024

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lib.executor.expressions import ExpressionError, evaluate, matches
-from lib.executor.timing import parse_duration
+from devkit.executor.expressions import ExpressionError, evaluate, matches
+from devkit.executor.timing import parse_duration
 
 SCOPE = {
     "event": {"name": "a/b", "data": {"actionId": "x1", "n": 5, "tier": "vip", "flag": True}},

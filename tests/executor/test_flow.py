@@ -8,7 +8,7 @@ import inngest
 import pytest
 
 from tests.executor.conftest import SCALE
-from tests.fakes.inngest_stack import InngestStack
+from devkit.sandbox.inngest_stack import InngestStack
 
 
 def test_parallel_steps_are_planned_then_run_by_step_id(client: inngest.Inngest) -> None:
@@ -255,7 +255,7 @@ def test_a_sleep_wakes_at_the_iso_time_the_sdk_sent(client: inngest.Inngest) -> 
 
 
 def test_time_scale_defaults_to_production_semantics(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from lib.executor import Executor, time_scale_setting
+    from devkit.executor import Executor, time_scale_setting
 
     monkeypatch.delenv("INNGEST_EXECUTOR_TIME_SCALE", raising=False)
     assert time_scale_setting() == 1.0

@@ -9,7 +9,7 @@ import time
 import inngest
 
 from tests.executor.conftest import SCALE
-from tests.fakes.inngest_stack import InngestStack
+from devkit.sandbox.inngest_stack import InngestStack
 
 
 def _parse(ts: str) -> datetime.datetime:

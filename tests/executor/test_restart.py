@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from lib.config import ROOT
-from tests.fakes.server import LocalServer
+from devkit.sandbox.server import LocalServer
 
 
 class ExecutorProcess:
@@ -24,7 +24,7 @@ class ExecutorProcess:
         env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
         env.pop("INNGEST_SIGNING_KEY", None)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "lib.executor", "--port", "0", "--time-scale", str(time_scale), "--no-migrate"],
+            [sys.executable, "-m", "devkit.executor", "--port", "0", "--time-scale", str(time_scale), "--no-migrate"],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )
         assert self.proc.stdout is not None

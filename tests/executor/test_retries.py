@@ -8,9 +8,9 @@ import datetime
 import inngest
 import pytest
 
-from lib.executor.timing import BACKOFF_BASE_SECONDS
+from devkit.executor.timing import BACKOFF_BASE_SECONDS
 from tests.executor.conftest import SCALE
-from tests.fakes.inngest_stack import InngestStack
+from devkit.sandbox.inngest_stack import InngestStack
 
 
 def test_a_failing_step_is_retried_then_succeeds(client: inngest.Inngest) -> None:
@@ -122,7 +122,7 @@ def test_retry_after_error_is_retried_after_the_given_time(client: inngest.Innge
 
 
 def test_retry_after_header_forms() -> None:
-    from lib.executor.timing import parse_time, retry_after_seconds
+    from devkit.executor.timing import parse_time, retry_after_seconds
 
     now = parse_time("2026-01-01T00:00:00Z")
     assert retry_after_seconds("30", now) == 30

@@ -6,7 +6,7 @@ import inngest
 import requests
 
 from tests.executor.conftest import SCALE
-from tests.fakes.inngest_stack import InngestStack
+from devkit.sandbox.inngest_stack import InngestStack
 
 
 def test_runs_json_and_html_show_steps_outputs_and_errors(client: inngest.Inngest) -> None:

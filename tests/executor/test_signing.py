@@ -5,9 +5,9 @@ from __future__ import annotations
 import inngest
 import requests
 
-from lib.executor.signing import bearer_ok, hashed_key, sign
+from devkit.executor.signing import bearer_ok, hashed_key, sign
 from tests.executor.conftest import SCALE
-from tests.fakes.inngest_stack import InngestStack
+from devkit.sandbox.inngest_stack import InngestStack
 
 KEY = "signkey-test-" + "ab" * 32
 

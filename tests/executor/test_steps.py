@@ -5,7 +5,7 @@ from __future__ import annotations
 import inngest
 
 from tests.executor.conftest import SCALE
-from tests.fakes.inngest_stack import InngestStack
+from devkit.sandbox.inngest_stack import InngestStack
 
 
 def test_step_run_memo_and_output(client: inngest.Inngest) -> None:

@@ -11,8 +11,8 @@ from flask import Flask
 
 from tests.executor.conftest import SCALE
 from tests.executor.test_signing import KEY
-from tests.fakes.inngest_stack import InngestStack
-from tests.fakes.server import LocalServer
+from devkit.sandbox.inngest_stack import InngestStack
+from devkit.sandbox.server import LocalServer
 
 OTHER_KEY = "signkey-test-" + "cd" * 32
 

@@ -17,8 +17,8 @@ from lib.front.client import (
     reset_front,
 )
 from lib.front.html import markdown_to_html
-from tests.fakes.front import FakeFront, front_message
-from tests.fakes.server import LocalServer
+from devkit.sandbox.front import FakeFront, front_message
+from devkit.sandbox.server import LocalServer
 
 
 @pytest.fixture

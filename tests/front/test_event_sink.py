@@ -8,7 +8,7 @@ from inngest._internal.errors import SendEventsError
 
 from lib.inngest import client
 from lib.inngest.events import FRONT_OUTBOUND_SENT, OutboundSent
-from tests.fakes.inngest_events import EventSink
+from devkit.sandbox.inngest_events import EventSink
 
 
 def _data() -> OutboundSent:

@@ -14,8 +14,8 @@ from api.front import app
 from lib.front import ingest
 from lib.front.webhooks import sign_app, sign_rule
 from lib.inngest.events import MAX_EVENT_BYTES, MAX_TEXT_BYTES
-from tests.fakes.front import app_webhook, app_webhook_headers, front_event, front_message
-from tests.fakes.inngest_events import EventSink
+from devkit.sandbox.front import app_webhook, app_webhook_headers, front_event, front_message
+from devkit.sandbox.inngest_events import EventSink
 
 APP_SECRET = "app-secret-for-tests"
 API_SECRET = "api-secret-for-tests"
@@ -262,7 +262,7 @@ def test_other_event_types_are_ignored_and_counted(secrets: None, sink: EventSin
 IGNORED_IN_A_BARE_PROCESS = r"""
 import json, sys
 from api.front import app
-from tests.fakes.front import app_webhook, app_webhook_headers
+from devkit.sandbox.front import app_webhook, app_webhook_headers
 client = app.test_client()
 for n in range(2):
     body = json.dumps(app_webhook("tag_added", event_id=f"evt_{n}")).encode()
@@ -412,7 +412,7 @@ def test_oversize_chunked_body_is_413_not_cut_and_401(secrets: None, monkeypatch
     """Without Content-Length, Werkzeug cuts the stream at the limit; the answer must still be 413."""
     import requests
 
-    from tests.fakes.server import LocalServer
+    from devkit.sandbox.server import LocalServer
 
     body = json.dumps(app_payload("tag_added")).encode()
     headers = app_webhook_headers(body, APP_SECRET)

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, settings
 from tests.robustness.endpoints import ACTION, ENV, INBOX
 
 if TYPE_CHECKING:
-    from tests.fakes.inngest_events import EventSink
+    from devkit.sandbox.inngest_events import EventSink
 
 _COMMON = dict(deadline=timedelta(seconds=10), database=None, print_blob=True,
                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
@@ -32,8 +32,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator["EventSink"]:
     """A migrated SQLite database with an app for `INBOX` and a pending approval for `ACTION`; secrets set; a fake event API."""
     from lib.db.migrate import upgrade
     from tests.conftest import _forget_database
-    from tests.fakes.inngest_events import EventSink
-    from tests.fakes.server import EnvSwap
+    from devkit.sandbox.inngest_events import EventSink
+    from devkit.sandbox.server import EnvSwap
 
     env = EnvSwap()
     url = f"sqlite:///{tmp_path_factory.mktemp('robust') / 'test.db'}"

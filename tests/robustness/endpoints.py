@@ -150,7 +150,7 @@ def sign_cron(body: bytes, headers: dict[str, str]) -> dict[str, str]:
 
 
 def front_template() -> Any:
-    from tests.fakes.front import app_webhook
+    from devkit.sandbox.front import app_webhook
 
     return app_webhook("inbound_received", inbox_id=INBOX)
 

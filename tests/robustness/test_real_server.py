@@ -6,7 +6,7 @@ from typing import Any
 
 import requests
 
-from tests.fakes.server import LocalServer
+from devkit.sandbox.server import LocalServer
 from tests.robustness.endpoints import ENDPOINTS, sign_front_app, sign_slack
 
 ENDPOINT = {e.name: e for e in ENDPOINTS}

@@ -17,10 +17,10 @@ from lib import audit
 from lib.actions import execution, store
 from lib.apps import registry
 from lib.inngest.events import ACTION_APPROVED, REFUND_REQUESTED, ActionApproved, RefundRequested
-from tests.fakes.front import FakeFront
-from tests.fakes.product_app import FakeProductApp
-from tests.fakes.server import LocalServer
-from tests.fakes.stripe_server import FakeStripe
+from devkit.sandbox.front import FakeFront
+from devkit.sandbox.product_app import FakeProductApp
+from devkit.sandbox.server import LocalServer
+from devkit.sandbox.stripe_server import FakeStripe
 
 SECRET = "integration-secret"
 CONVERSATION = "cnv_7"

@@ -12,9 +12,9 @@ from flask import request
 from lib.apps import registry
 from lib.inngest.events import InboundReceived
 from lib.workflows.context import gather_context
-from tests.fakes.front import FakeFront, front_message
-from tests.fakes.product_app import FakeProductApp
-from tests.fakes.server import LocalServer
+from devkit.sandbox.front import FakeFront, front_message
+from devkit.sandbox.product_app import FakeProductApp
+from devkit.sandbox.server import LocalServer
 
 SECRET = "integration-secret"
 INBOX = "inb_ctx"
@@ -146,7 +146,7 @@ LONG = "Here is the whole thread again, quoted. " * 1_000 + "THE END: please ref
 def test_a_cut_body_is_read_whole_from_front_and_the_agent_sees_it(database_url: str, served_product: tuple[FakeProductApp, str]) -> None:
     from lib.agent import decide
     from lib.agent.models import AgentContext
-    from tests.fakes.openai_server import FakeOpenAI
+    from devkit.sandbox.openai_server import FakeOpenAI
 
     _register(served_product[1])
     inbound = _inbound(body=LONG)  # what the webhook sends: the start of the body, marked cut

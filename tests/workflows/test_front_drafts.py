@@ -9,7 +9,7 @@ import pytest
 
 from lib import conversations
 from lib.workflows import steps
-from tests.fakes.front import FakeFront, front_message
+from devkit.sandbox.front import FakeFront, front_message
 
 AUTO = {"auto_send": True, "auto_send_delay_seconds": 60}
 

@@ -17,9 +17,9 @@ from lib import conversations
 from lib.actions.store import get_action
 from lib.apps import registry
 from lib.inngest.events import FRONT_INBOUND_RECEIVED, InboundReceived
-from tests.fakes.front import FakeFront, front_message
-from tests.fakes.product_app import FakeProductApp
-from tests.fakes.server import LocalServer
+from devkit.sandbox.front import FakeFront, front_message
+from devkit.sandbox.product_app import FakeProductApp
+from devkit.sandbox.server import LocalServer
 
 CONVERSATION = "cnv_100"
 INBOX = "inb_support"

@@ -7,9 +7,14 @@ from alembic import context
 from lib import config
 from lib.db.engine import make_engine
 from lib.db.models import Base
-import lib.executor.models  # noqa: F401  (registers the executor tables on Base.metadata)
 
 target_metadata = Base.metadata
+EXECUTOR_PREFIX = "executor_"  # the offline executor's own tables (devkit.executor), outside this history
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Autogenerate ignores the executor's tables, which it creates for itself in the same database."""
+    return not (type_ == "table" and name is not None and name.startswith(EXECUTOR_PREFIX))
 
 
 def run_migrations_online() -> None:
@@ -23,6 +28,7 @@ def run_migrations_online() -> None:
                 # SQLite cannot ALTER most things; batch mode copies the table instead.
                 render_as_batch=connection.dialect.name == "sqlite",
                 compare_type=True,
+                include_name=include_name,
             )
             with context.begin_transaction():
                 context.run_migrations()

@@ -1,4 +1,4 @@
-"""`python -m lib.executor [--host 127.0.0.1] [--port 8288] [--time-scale 1] [--max-event-bytes 262144] [--no-migrate]`."""
+"""`python -m devkit.executor [--host 127.0.0.1] [--port 8288] [--time-scale 1] [--max-event-bytes 262144] [--no-migrate]`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from lib import config
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m lib.executor", description="offline Inngest executor")
+    parser = argparse.ArgumentParser(prog="python -m devkit.executor", description="offline Inngest executor")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8288)
     parser.add_argument("--time-scale", type=float, default=None, help="multiply sleeps/timeouts/backoff (tests: 0.01)")
@@ -19,12 +19,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-event-bytes", type=int, default=None,
         help="largest event accepted, in bytes (default 262144: Inngest's free plan; Basic 524288, Pro 3145728)",
     )
-    parser.add_argument("--no-migrate", action="store_true", help="do not apply migrations on start")
+    parser.add_argument("--no-migrate", action="store_true",
+                        help="do not apply the service's migrations on start (the executor creates its own tables either way)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    from lib.executor import Executor, time_scale_setting
+    from devkit.executor import Executor, time_scale_setting
 
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")

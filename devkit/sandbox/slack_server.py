@@ -45,7 +45,7 @@ from urllib.parse import urlencode
 import requests
 from flask import Flask, jsonify, request
 
-from tests.fakes.server import LocalServer
+from devkit.sandbox.server import LocalServer
 
 ACK_BUDGET_SECONDS = 3.0  # Slack: acknowledgment response within 3000 ms
 RESPONSE_URL_USES = 5  # Slack: a response_url works up to 5 times within 30 minutes

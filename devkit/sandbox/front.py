@@ -48,7 +48,7 @@ from typing import Any
 from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from tests.fakes.server import EnvSwap, LocalServer
+from devkit.sandbox.server import EnvSwap, LocalServer
 
 TOKEN = "front-test-token"
 

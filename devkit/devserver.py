@@ -1,6 +1,6 @@
 """Run every `api/*.py` function in one local WSGI server, routed by path as Vercel would.
 
-`python -m lib.devserver [--port 3000]`. Each module's Flask `app` is mounted at
+`python -m devkit.devserver [--port 3000]`. Each module's Flask `app` is mounted at
 `/api/<module>`; the apps define their full paths themselves, so the dispatcher
 passes the path through unchanged.
 """

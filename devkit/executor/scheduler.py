@@ -12,9 +12,9 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from lib.executor import driver
-from lib.executor.engine import Engine, Outcome
-from lib.executor.models import ExecutorJob
+from devkit.executor import driver
+from devkit.executor.engine import Engine, Outcome
+from devkit.executor.models import ExecutorJob
 
 logger = logging.getLogger("support.executor")
 

@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 
 from lib.db import Database
 from lib.db.models import utcnow
-from lib.executor import expressions, timing
-from lib.executor.limits import InFlight, Slot, concurrency_slots
-from lib.executor.models import (
+from devkit.executor import expressions, timing
+from devkit.executor.limits import InFlight, Slot, concurrency_slots
+from devkit.executor.models import (
     ExecutorEvent,
     ExecutorFunction,
     ExecutorJob,

@@ -15,7 +15,7 @@ restores the environment afterwards.
 Like Inngest's Event API it refuses an event larger than `max_event_bytes` (default 256 KiB,
 the free plan's "Single event size") with HTTP 400 and
 `{"ids": [], "status": 400, "error": "Event is over the max size: ..."}` (inngest/inngest
-`pkg/eventstream/eventstream.go`; the check is shared with the executor, `lib/executor/event_size.py`).
+`pkg/eventstream/eventstream.go`; the check is shared with the executor, `devkit/executor/event_size.py`).
 
 `sink.fail_with(503)` makes every send answer 503 (the SDK retries 5xx a few
 times, then raises); `sink.fail_with(503, times=2)` fails only the next two
@@ -38,8 +38,8 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 
-from lib.executor.event_size import DEFAULT_MAX_EVENT_BYTES, oversized
-from tests.fakes.server import EnvSwap, LocalServer
+from devkit.executor.event_size import DEFAULT_MAX_EVENT_BYTES, oversized
+from devkit.sandbox.server import EnvSwap, LocalServer
 
 # Env variables the SDK reads for its origins and key; saved and restored by EventSink.
 _ENV_KEYS = (

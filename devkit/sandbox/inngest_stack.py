@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 import requests
 
-from tests.fakes.server import EnvSwap, LocalServer
+from devkit.sandbox.server import EnvSwap, LocalServer
 
 _ENV_KEYS = (
     "INNGEST_DEV",
@@ -68,7 +68,7 @@ class InngestStack:
     # ---- lifecycle -----------------------------------------------------------------------------
 
     def __enter__(self) -> "InngestStack":
-        from lib.executor import Executor
+        from devkit.executor import Executor
         from lib.inngest.client import reset_client
 
         self._env.set(dict.fromkeys(_ENV_KEYS))

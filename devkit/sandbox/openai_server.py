@@ -18,7 +18,7 @@ status (with `retry-after-ms: 1` so the SDK's retries are quick), and
 Every request body is kept in `requests`, its headers in `headers`.
 
 Request checks, answered 400 with OpenAI's error body `{"error": {message, type, param, code}}`
-before any model runs (see `check_request`): strict schemas (`tests/fakes/openai_schema.py`),
+before any model runs (see `check_request`): strict schemas (`devkit/sandbox/openai_schema.py`),
 and `parallel_tool_calls` without tools. With `parallel_tool_calls: false` the fake, like the model,
 makes at most one tool call per turn; with parallel calls on (the API's default) it makes them all in
 one turn and, as OpenAI documents for strict tools, the parallel ones need not match their schema.
@@ -36,8 +36,8 @@ from typing import Any
 from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from tests.fakes.openai_schema import SchemaError, check_strict_schema
-from tests.fakes.server import EnvSwap, LocalServer
+from devkit.sandbox.openai_schema import SchemaError, check_strict_schema
+from devkit.sandbox.server import EnvSwap, LocalServer
 
 API_KEY = "sk-test-fake"
 
@@ -276,7 +276,7 @@ def check_request(body: dict[str, Any]) -> tuple[str, str | None, str | None] | 
     - `parallel_tool_calls` without `tools`: the API's own 400, "Invalid value for 'parallel_tool_calls':
       'parallel_tool_calls' is only allowed when 'tools' are specified." (quoted in Upsonic/Upsonic#323).
     - A strict function tool or a strict `json_schema` response format whose schema strict mode cannot
-      take: the API's 400 (`tests/fakes/openai_schema.py` has the rules and their sources).
+      take: the API's 400 (`devkit/sandbox/openai_schema.py` has the rules and their sources).
 
     Strict function tools without `parallel_tool_calls: false` are accepted, as the API accepts them;
     what goes wrong is the answer (see `_off_schema`).

@@ -11,7 +11,7 @@ job and waiter in the project's database (SQLite by default), so a restart resum
 everything, and shows runs at `/runs` (HTML) and `/v1/runs` (JSON). With a signing
 key it signs requests as Inngest Cloud does.
 
-    python -m lib.executor --port 8288 [--time-scale 0.01]
+    python -m devkit.executor --port 8288 [--time-scale 0.01]
 
 How the SDK (inngest 0.5.19) finds it. The client's mode is `is_production=` if given,
 else Dev Server mode when `INNGEST_DEV` is truthy. Its Event API origin (for `send`) is
@@ -34,6 +34,7 @@ retry backoff and throttle periods (default 1: production semantics);
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -42,9 +43,12 @@ from lib import config
 __all__ = ["Executor", "time_scale_setting"]
 
 
+TIME_SCALE_VARIABLE = "INNGEST_EXECUTOR_TIME_SCALE"  # the executor's own setting: not in lib.config (never deployed)
+
+
 def time_scale_setting() -> float:
-    value = config.env("INNGEST_EXECUTOR_TIME_SCALE")
-    if value is None:
+    value = (os.environ.get(TIME_SCALE_VARIABLE) or "").strip()
+    if not value:
         return 1.0
     try:
         scale = float(value)
@@ -69,12 +73,15 @@ class Executor:
         max_event_bytes: int | None = None,
     ) -> None:
         from lib.db import make_database
-        from lib.executor.event_size import DEFAULT_MAX_EVENT_BYTES
-        from lib.executor.engine import Engine
-        from lib.executor.scheduler import Scheduler
-        from lib.executor.server import build_app
+        from devkit.executor.event_size import DEFAULT_MAX_EVENT_BYTES
+        from devkit.executor.engine import Engine
+        from devkit.executor.scheduler import Scheduler
+        from devkit.executor.server import build_app
+
+        from devkit.executor.models import create_tables
 
         self.database = make_database(database_url or config.database_url())
+        create_tables(self.database.engine)  # the executor's tables are its own, not the service's migrations
         # None: read the environment; "": explicitly no key.
         self.signing_key = (signing_key if signing_key is not None else config.env("INNGEST_SIGNING_KEY")) or None
         self.signing_key_fallback = (

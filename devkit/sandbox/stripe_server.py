@@ -57,7 +57,7 @@ from typing import Any
 import requests
 from flask import Flask, Response, jsonify, request
 
-from tests.fakes.server import EnvSwap, LocalServer
+from devkit.sandbox.server import EnvSwap, LocalServer
 
 SECRET_KEY = "sk_test_fake"
 WEBHOOK_SECRET = "whsec_test_fake"

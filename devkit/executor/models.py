@@ -2,6 +2,10 @@
 
 Everything a run needs to resume lives here, so killing the executor loses nothing:
 on start it releases jobs a dead process had claimed and carries on.
+
+The tables live in `DATABASE_URL` next to the service's but belong to the executor
+alone: their own metadata (`ExecutorBase`), created on start (`create_tables`),
+outside the service's Alembic history (migration 0005 dropped the ones 0002 made).
 """
 
 from __future__ import annotations
@@ -10,12 +14,25 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from lib.db.models import Base, Timestamp, utcnow
+from lib.db.models import Timestamp, utcnow
 
 
-class ExecutorFunction(Base):
+class ExecutorBase(DeclarativeBase):
+    """The executor's own metadata, separate from the service's `lib.db.models.Base`."""
+
+
+TABLE_PREFIX = "executor_"
+
+
+def create_tables(engine: Engine) -> None:
+    """Create whichever executor tables are missing (idempotent; existing rows are kept)."""
+    ExecutorBase.metadata.create_all(engine)
+
+
+class ExecutorFunction(ExecutorBase):
     """A function as the serve endpoint registered it (`POST /fn/register`)."""
 
     __tablename__ = "executor_functions"
@@ -27,7 +44,7 @@ class ExecutorFunction(Base):
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 
 
-class ExecutorEvent(Base):
+class ExecutorEvent(ExecutorBase):
     """An accepted event; its id makes a second send within 24 h a no-op."""
 
     __tablename__ = "executor_events"
@@ -38,7 +55,7 @@ class ExecutorEvent(Base):
     received_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, index=True)
 
 
-class ExecutorRun(Base):
+class ExecutorRun(ExecutorBase):
     """One function run. `attempt` counts tries of the next request (reset on progress)."""
 
     __tablename__ = "executor_runs"
@@ -61,7 +78,7 @@ class ExecutorRun(Base):
     ended_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
 
-class ExecutorStep(Base):
+class ExecutorStep(ExecutorBase):
     """A step of a run: its memo (`output`/`error`) once Completed or Failed."""
 
     __tablename__ = "executor_steps"
@@ -80,7 +97,7 @@ class ExecutorStep(Base):
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 
 
-class ExecutorJob(Base):
+class ExecutorJob(ExecutorBase):
     """Something to do at `due_at`: call the function, wake a sleep, time out a wait or invoke."""
 
     __tablename__ = "executor_jobs"
@@ -96,7 +113,7 @@ class ExecutorJob(Base):
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
 
-class ExecutorWaiter(Base):
+class ExecutorWaiter(ExecutorBase):
     """A run waiting in `step.wait_for_event` for `event_name` matching `expression`."""
 
     __tablename__ = "executor_waiters"

@@ -6,8 +6,8 @@ import json
 import urllib.parse
 from typing import Any
 
-from lib.executor.engine import CallPlan, Outcome
-from lib.executor.signing import sign
+from devkit.executor.engine import CallPlan, Outcome
+from devkit.executor.signing import sign
 
 REQUEST_TIMEOUT_SECONDS = 330.0  # longer than Vercel's 300 s function limit
 

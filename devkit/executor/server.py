@@ -15,22 +15,22 @@ from flask.typing import ResponseReturnValue
 from lib.web import create_app, json_error
 
 if TYPE_CHECKING:
-    from lib.executor import Executor
+    from devkit.executor import Executor
 
 
 def build_app(executor: "Executor") -> Flask:
-    from lib.executor.engine import BadEvent
-    from lib.executor.event_size import oversized
-    from lib.executor.pages import runs_page
-    from lib.executor.signing import bearer_ok
+    from devkit.executor.engine import BadEvent
+    from devkit.executor.event_size import oversized
+    from devkit.executor.pages import runs_page
+    from devkit.executor.signing import bearer_ok
 
-    app = create_app("lib.executor")
+    app = create_app("devkit.executor")
     engine = executor.engine
 
     @app.post("/e/<key>")
     def send_events(key: str) -> ResponseReturnValue:
         too_large = oversized(request.get_data(cache=True), executor.max_event_bytes)
-        if too_large is not None:  # Inngest's answer to an oversized event: 400 (see lib/executor/event_size.py)
+        if too_large is not None:  # Inngest's answer to an oversized event: 400 (see devkit/executor/event_size.py)
             return jsonify({"ids": [], "status": 400, "error": too_large}), 400
         body: Any = request.get_json(silent=True)
         if body is None:
@@ -80,12 +80,14 @@ def build_app(executor: "Executor") -> Flask:
     @app.get("/runs/<run_id>")
     @app.get("/")
     def page(run_id: str | None = None) -> Response:
+        status = request.args.get("status") or None
+        function_id = request.args.get("function_id") or None
         if run_id:
             found = engine.get_run(run_id)
             runs = [found] if found else []
         else:
-            runs = engine.list_runs(request.args.get("function_id"), request.args.get("status"))
-        return Response(runs_page(runs, engine.functions()), mimetype="text/html")
+            runs = engine.list_runs(function_id, status)
+        return Response(runs_page(runs, engine.functions(), status=status, function_id=function_id), mimetype="text/html")
 
     @app.get("/health")
     def health() -> ResponseReturnValue:

@@ -192,29 +192,3 @@ def runs_page(runs: list[dict[str, Any]], functions: list[dict[str, Any]], *, st
         f"{rows}<script>{_SCRIPT}</script></body></html>"
     )
 
-
-def with_runs_page(executor_app: Any, engine: Any) -> Any:
-    """The executor's WSGI app with `/`, `/runs` and `/runs/<id>` answered by this page instead."""
-    from flask import Flask, Response, request
-
-    pages = Flask("devkit-runs")
-
-    @pages.get("/")
-    @pages.get("/runs")
-    @pages.get("/runs/<run_id>")
-    def page(run_id: str | None = None) -> Response:
-        status = request.args.get("status") or None
-        function_id = request.args.get("function_id") or None
-        if run_id:
-            found = engine.get_run(run_id)
-            runs = [found] if found else []
-        else:
-            runs = engine.list_runs(function_id, status)
-        return Response(runs_page(runs, engine.functions(), status=status, function_id=function_id), mimetype="text/html")
-
-    def dispatch(environ: dict[str, Any], start_response: Any) -> Any:
-        path = environ.get("PATH_INFO", "") or "/"
-        target = pages if path == "/" or path == "/runs" or path.startswith("/runs/") else executor_app
-        return target(environ, start_response)
-
-    return dispatch
