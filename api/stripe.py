@@ -6,6 +6,7 @@ from flask.typing import ResponseReturnValue
 from lib import config
 from lib.payments.webhooks import handle
 from lib.web import create_app, json_error
+from lib.web.parsing import BadInput, bounded_body
 
 app = create_app(__name__)
 
@@ -13,9 +14,9 @@ app = create_app(__name__)
 @app.post("/api/stripe")
 def stripe_webhook() -> ResponseReturnValue:
     limit = config.env_int("MAX_WEBHOOK_BYTES", 1_048_576)
-    request.max_content_length = limit + 1  # see api/front.py: a chunked body is cut at the limit
-    body = request.get_data(cache=False)
-    if len(body) > limit:
+    try:
+        body = bounded_body(request, limit)
+    except BadInput:
         return json_error(413, f"body larger than MAX_WEBHOOK_BYTES ({limit} bytes)")
     outcome = handle(body, request.headers)
     return jsonify(outcome.body), outcome.status

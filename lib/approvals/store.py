@@ -33,6 +33,10 @@ APPROVED = "approved"
 REJECTED = "rejected"
 EXPIRED = "expired"
 DEFAULT_TTL = timedelta(hours=24)
+# A decision recorded but never confirmed as handed over after this long was abandoned: the
+# function recording it died between the write and Inngest's answer (its send is bounded to
+# seconds and a function to 30 s on Vercel). Another decision may then take its place.
+HANDOVER_ABANDONED_AFTER = timedelta(seconds=60)
 
 Decision = Literal["approved", "rejected"]
 Outcome = Literal["recorded", "already_decided", "deciding", "expired", "unknown"]
@@ -186,8 +190,22 @@ def decide(
             .values(status=decision, decided_by=decided_by[:200], decided_at=at, decision_channel=channel, reason=reason,
                     handed_over_at=at if handed_over else None)
         ).rowcount == 1
+        if not changed:
+            # A hand-over abandoned long ago is no decision: replace it. Should its event have reached
+            # Inngest after all, the workflow's record-decision takes the stored decision as the truth.
+            changed = session.execute(
+                update(model)
+                .where(model.action_id == action_id, model.status.in_([APPROVED, REJECTED]), model.handed_over_at.is_(None),
+                       model.decided_at < at - HANDOVER_ABANDONED_AFTER, model.expires_at > at)
+                .values(status=decision, decided_by=decided_by[:200], decided_at=at, decision_channel=channel, reason=reason,
+                        handed_over_at=at if handed_over else None)
+            ).rowcount == 1
+            if changed:
+                audit.record(decided_by, "approval.handover_abandoned", action_id=action_id, session=session,
+                             why=f"the earlier decision was not handed over within {HANDOVER_ABANDONED_AFTER.seconds} s")
         if changed:
-            actions.transition(action_id, from_=[actions.PROPOSED, actions.PENDING_APPROVAL], to=decision, session=session)
+            actions.transition(action_id, from_=[actions.PROPOSED, actions.PENDING_APPROVAL, actions.APPROVED, actions.REJECTED],
+                               to=decision, session=session)
             audit.record(decided_by, f"action.{decision}", action_id=action_id, session=session, channel=channel, reason=reason)
         elif handed_over:  # the event of a decision an endpoint recorded reached the workflow: it stands
             session.execute(update(model).where(model.action_id == action_id, model.status.in_([APPROVED, REJECTED]),

@@ -15,12 +15,14 @@ imported on the first request, not when the function loads.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping
+
+from pydantic import BaseModel, Field
 
 from lib import config
+from lib.web.parsing import BadInput, header, loads_object, validate
 
 logger = logging.getLogger("support.stripe.webhook")
 
@@ -44,7 +46,31 @@ def handle(body: bytes, headers: Mapping[str, str]) -> Outcome:
         return Outcome(503, {"error": "could not process the event; retry later"})
 
 
+class _Refund(BaseModel):
+    """The fields of Stripe's refund object we read; wrong types are a 400, not a crash."""
+
+    object: Literal["refund"]
+    id: str = Field(min_length=1, max_length=255)
+    status: str | None = Field(default=None, max_length=64)
+    failure_reason: str | None = Field(default=None, max_length=255)
+    amount: int | None = None
+    currency: str | None = Field(default=None, max_length=16)
+    metadata: dict[str, Any] | None = None
+
+
+class _Event(BaseModel):
+    """A Stripe `event` object: its id and type, and for refund events the refund."""
+
+    id: str = Field(min_length=1, max_length=255)
+    type: str = Field(min_length=1, max_length=255)
+    data: dict[str, Any] | None = None
+
+
 def _handle(body: bytes, headers: Mapping[str, str]) -> Outcome:
+    try:
+        signature = header(headers, "Stripe-Signature")
+    except BadInput as exc:
+        return Outcome(exc.status, {"error": exc.message})
     secret = config.env("STRIPE_WEBHOOK_SECRET")
     if secret is None:
         logger.error("stripe webhook refused: STRIPE_WEBHOOK_SECRET is not set")
@@ -53,46 +79,41 @@ def _handle(body: bytes, headers: Mapping[str, str]) -> Outcome:
     import stripe
 
     try:
-        stripe.WebhookSignature.verify_header(body, headers.get("Stripe-Signature"), secret, TOLERANCE_SECONDS)
+        stripe.WebhookSignature.verify_header(body, signature, secret, TOLERANCE_SECONDS)
     except UnicodeDecodeError:
         return Outcome(400, {"error": "the body is not UTF-8"})
     except stripe.SignatureVerificationError as exc:
         logger.warning("stripe webhook refused: %s", exc.user_message or exc)
         return Outcome(400, {"error": f"bad Stripe-Signature: {exc.user_message or exc}"})
     try:
-        event = json.loads(body)
-    except ValueError:
-        return Outcome(400, {"error": "the body is not JSON"})
-    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
-        return Outcome(400, {"error": "not a Stripe event: needs string `id` and `type`"})
+        event = validate(_Event, loads_object(body), what="Stripe event")
+    except BadInput as exc:
+        return Outcome(exc.status, {"error": exc.message})
 
-    event_id, kind = event["id"], event["type"]
+    event_id, kind = event.id, event.type
     if kind not in REFUND_EVENTS:
         logger.info("stripe webhook ignored: id=%s type=%s", event_id, kind)
         return Outcome(200, {"status": "ignored", "type": kind})
-    refund = (event.get("data") or {}).get("object") if isinstance(event.get("data"), dict) else None
-    if not isinstance(refund, dict) or refund.get("object") != "refund" or not isinstance(refund.get("id"), str):
-        return Outcome(400, {"error": f"{kind} event {event_id} carries no refund object"})
-    action_id = (refund.get("metadata") or {}).get("action_id") if isinstance(refund.get("metadata"), dict) else None
-    if not action_id:
-        logger.info("stripe webhook ignored: id=%s refund %s was not made by an action", event_id, refund["id"])
+    try:
+        refund = validate(_Refund, (event.data or {}).get("object"), what=f"{kind} event {event_id}: data.object")
+    except BadInput as exc:
+        return Outcome(exc.status, {"error": exc.message})
+    action_id = (refund.metadata or {}).get("action_id")
+    if not isinstance(action_id, str) or not action_id:
+        logger.info("stripe webhook ignored: id=%s refund %s was not made by an action", event_id, refund.id)
         return Outcome(200, {"status": "ignored", "reason": "the refund names no action_id"})
 
     from lib.inngest import client
     from lib.inngest.events import REFUND_UPDATED, RefundUpdated
 
-    try:
-        update = RefundUpdated(
-            action_id=str(action_id), refund_id=refund["id"], status=str(refund.get("status") or ""),
-            failure_reason=refund.get("failure_reason"), amount=refund.get("amount"), currency=refund.get("currency"),
-            stripe_event_id=event_id, stripe_event_type=kind,
-        )
-    except ValueError as exc:  # pydantic's ValidationError: a refund whose fields have the wrong types
-        return Outcome(400, {"error": f"{kind} event {event_id}: {exc.__class__.__name__}"})
+    update = RefundUpdated(
+        action_id=action_id, refund_id=refund.id, status=refund.status or "", failure_reason=refund.failure_reason,
+        amount=refund.amount, currency=refund.currency, stripe_event_id=event_id, stripe_event_type=kind,
+    )
     try:
         client.send(REFUND_UPDATED, update, id=f"stripe-{event_id}")
     except Exception as exc:  # noqa: BLE001 - any send failure means Stripe must retry
         logger.error("stripe webhook %s: could not send to Inngest: %s: %s", event_id, type(exc).__name__, exc)
         return Outcome(502, {"error": "could not hand the event to Inngest; retry later", "id": event_id})
-    logger.info("stripe webhook %s: %s for action %s, refund %s %s", event_id, kind, action_id, refund["id"], update.status)
+    logger.info("stripe webhook %s: %s for action %s, refund %s %s", event_id, kind, action_id, refund.id, update.status)
     return Outcome(200, {"status": "sent", "event": REFUND_UPDATED.name, "id": event_id, "actionId": action_id})

@@ -17,9 +17,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from lib.fallback import with_fallback
-from lib.inngest.events import InboundReceived
+from lib.inngest.events import InboundReceived, truncate_utf8
 
 MAX_HISTORY = 30
+# The step's output is stored by Inngest, which refuses step data over 4 MiB, and all of it
+# goes into the prompt: the latest message is kept up to 128 KiB, older ones up to 16 KiB
+# each (30 of them), so the context stays well under the limit whatever a thread holds.
+MAX_LATEST_TEXT_BYTES = 128 * 1024
+MAX_HISTORY_TEXT_BYTES = 16 * 1024
 
 
 def gather_context(inbound: InboundReceived) -> dict[str, Any]:
@@ -102,8 +107,8 @@ def _messages_source(inbound: InboundReceived) -> tuple[tuple[list[dict[str, Any
             match = front.get_message(inbound.message_id)  # a preview or a cut body: fetch the message itself
         if match is not None:
             if inbound.body_truncated:  # the event carries only the start of a long body (lib.inngest.events)
-                latest["body"] = _text_of(match) or latest["body"]
-            latest["body"] = latest["body"] or _text_of(match)
+                latest["body"] = truncate_utf8(_text_of(match), MAX_LATEST_TEXT_BYTES)[0] or latest["body"]
+            latest["body"] = latest["body"] or truncate_utf8(_text_of(match), MAX_LATEST_TEXT_BYTES)[0]
             latest["sender_email"] = latest["sender_email"] or front.customer_email(match)
             latest["sender_name"] = latest["sender_name"] or _sender_name(match)
             latest["subject"] = latest["subject"] or match.get("subject")
@@ -148,7 +153,7 @@ def _normalise(message: dict[str, Any]) -> dict[str, Any]:
         "id": message.get("id"),
         "author": author.get("email") or _sender_email(message),
         "is_inbound": bool(message.get("is_inbound")),
-        "text": _text_of(message),
+        "text": truncate_utf8(_text_of(message), MAX_HISTORY_TEXT_BYTES)[0],
         "created_at": message.get("created_at"),
     }
 

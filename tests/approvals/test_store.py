@@ -98,3 +98,30 @@ def test_concurrent_clicks_record_exactly_one_decision(database_url: str) -> Non
     assert len(recorded) == 1  # the others hear "being decided": its hand-over has not happened
     assert all(r.outcome == "deciding" and r.request.decided_by == recorded[0].request.decided_by for r in results if r is not recorded[0])
     assert [e["kind"] for e in audit.entries(action_id=action_id)].count(f"action.{recorded[0].request.status}") == 1
+
+
+def test_a_hand_over_abandoned_past_its_limit_is_replaced_by_the_next_decision(database_url: str) -> None:
+    """The first approver's function died between recording and Inngest's answer: nobody stays stuck on "try again"."""
+    action_id = make_action()
+    store.open_request(action_id)
+    first = store.decide(action_id, "approved", "slack:ann", "slack")
+    soon = first.request.decided_at + store.HANDOVER_ABANDONED_AFTER - timedelta(seconds=1)
+    assert store.decide(action_id, "rejected", "web:bob", "web", now=soon).outcome == "deciding"  # may still be in flight
+
+    later = first.request.decided_at + store.HANDOVER_ABANDONED_AFTER + timedelta(seconds=1)
+    second = store.decide(action_id, "rejected", "web:bob", "web", reason="not eligible", now=later)
+
+    assert second.outcome == "recorded" and second.request.status == "rejected" and second.request.decided_by == "web:bob"
+    assert actions.get_action(action_id).status == actions.REJECTED
+    assert store.revert(action_id, "slack:ann", first.request.decided_at) is False  # the dead one cannot undo it
+    assert "approval.handover_abandoned" in [e["kind"] for e in audit.entries(action_id=action_id)]
+
+
+def test_a_handed_over_decision_is_never_replaced_however_old(database_url: str) -> None:
+    action_id = make_action()
+    store.open_request(action_id)
+    first = store.decide(action_id, "approved", "slack:ann", "slack")
+    assert store.confirm_handover(action_id, "slack:ann", first.request.decided_at)
+    much_later = first.request.decided_at + timedelta(hours=1)
+    assert store.decide(action_id, "rejected", "web:bob", "web", now=much_later).outcome == "already_decided"
+    assert actions.get_action(action_id).status == actions.APPROVED

@@ -21,6 +21,7 @@ API_SECRET = "front-api-secret-robust"
 SLACK_SECRET = "slack-signing-secret-robust"
 APPROVALS_SECRET = "approvals-secret-robust"
 CRON_SECRET = "cron-secret-robust"
+STRIPE_WEBHOOK_SECRET = "whsec_robust"
 INBOX = "inb_robust"
 ACTION = "act_robust"
 
@@ -30,6 +31,7 @@ ENV = {
     "SLACK_SIGNING_SECRET": SLACK_SECRET,
     "APPROVALS_SECRET": APPROVALS_SECRET,
     "CRON_SECRET": CRON_SECRET,
+    "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
     "PUBLIC_BASE_URL": "https://support.example.com",
 }
 
@@ -75,6 +77,12 @@ def _approvals() -> Flask:
 
 def _cron() -> Flask:
     from api.cron import app
+
+    return app
+
+
+def _stripe() -> Flask:
+    from api.stripe import app
 
     return app
 
@@ -146,6 +154,16 @@ def sign_cron(body: bytes, headers: dict[str, str]) -> dict[str, str]:
     return {**headers, "Authorization": f"Bearer {CRON_SECRET}"}
 
 
+def sign_stripe(body: bytes, headers: dict[str, str]) -> dict[str, str]:
+    """`Stripe-Signature` over the raw bytes, as `stripe.WebhookSignature` checks it (`t=...,v1=HMAC("{t}." + body)`)."""
+    import hashlib
+    import hmac
+
+    ts = str(int(time.time()))
+    mac = hmac.new(STRIPE_WEBHOOK_SECRET.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return {**headers, "Stripe-Signature": f"t={ts},v1={mac}"}
+
+
 # -- templates ---------------------------------------------------------------------
 
 
@@ -177,6 +195,15 @@ def decision_template() -> Any:
     return {"decision": "rejected", "token": form_token(ACTION), "approver": "ann", "reason": "not eligible"}
 
 
+def stripe_template() -> Any:
+    from devkit.sandbox.stripe_server import FakeStripe
+
+    stripe_api = FakeStripe()
+    stripe_api.add_payment("pi_robust", 4900)
+    refund = stripe_api.add_refund("pi_robust", 4900, metadata={"action_id": ACTION})
+    return stripe_api.event(refund["id"], "refund.updated")
+
+
 def inngest_template() -> Any:
     return {
         "ctx": {"attempt": 0, "disable_immediate_execution": False, "run_id": "run_1", "stack": {"stack": []}},
@@ -199,6 +226,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
               "/api/approvals/{any}/decision"),
              ("POST", "GET"), decision_template, sign=sign_approvals, headers=("Authorization", "Accept", "Cookie"),
              query_keys=("key", "action", "exp", "sig")),
+    Endpoint("stripe", _stripe, ("/api/stripe",), ("POST",), stripe_template, sign=sign_stripe, headers=("Stripe-Signature",)),
     Endpoint("cron", _cron, ("/api/cron",), ("GET",), lambda: {}, sign=sign_cron, headers=("Authorization",)),
     Endpoint("inngest", _inngest, ("/api/inngest",), ("POST", "GET", "PUT"), inngest_template,
              query_keys=("fnId", "stepId", "probe", "deployId"), json_errors=False),

@@ -21,7 +21,9 @@ from tests.robustness.endpoints import (
     SLACK_SECRET,
     front_template,
     sign_front_app,
+    sign_stripe,
     slack_template,
+    stripe_template,
 )
 from tests.robustness.test_generated import _snapshot
 
@@ -59,6 +61,18 @@ def _decision(**fields: Any) -> dict[str, Any]:
             "data": json.dumps(body).encode(), "headers": {}, "content_type": "application/json"}
 
 
+def _stripe(raw: str) -> dict[str, Any]:
+    body = raw.encode()
+    return {"endpoint": "stripe", "method": "POST", "path": "/api/stripe", "data": body,
+            "headers": sign_stripe(body, {}), "content_type": "application/json"}
+
+
+def _stripe_refund(**fields: Any) -> dict[str, Any]:
+    event = stripe_template()
+    event["data"]["object"].update(fields)
+    return _stripe(json.dumps(event))
+
+
 def _inngest(body: str, query: str = "fnId=support-workflows-request-approval", method: str = "POST") -> dict[str, Any]:
     return {"endpoint": "inngest", "method": method, "path": f"/api/inngest?{query}", "data": body.encode(),
             "headers": {}, "content_type": "application/json"}
@@ -83,6 +97,11 @@ CASES: dict[str, tuple[Callable[[], dict[str, Any]], int]] = {
     "approvals: approver is a list": (lambda: _decision(approver=["ann"]), 400),
     "approvals: reason is an object": (lambda: _decision(reason={"why": "x"}), 400),
     "approvals: body nested 20,000 deep": (lambda: {**_decision(), "data": ("[" * 20_000 + "]" * 20_000).encode()}, 400),
+    # Stripe, signed: a delivery that can never succeed is a 400 (Stripe stops retrying), not a 503
+    "stripe: body nested 50,000 deep": (lambda: _stripe(DEEP), 400),
+    "stripe: refund id is a list": (lambda: _stripe_refund(id=["re_1"]), 400),
+    "stripe: amount is a string": (lambda: _stripe_refund(amount="lots"), 400),
+    "stripe: amount 1e999": (lambda: _stripe(json.dumps(stripe_template()).replace('"amount": 4900', '"amount": 1e999')), 400),
     # the Inngest serve endpoint
     "inngest: body nested 50,000 deep": (lambda: _inngest(DEEP), 400),
     "inngest: empty object": (lambda: _inngest("{}"), 400),
@@ -117,3 +136,12 @@ def test_a_well_formed_front_delivery_still_goes_through(world: Any) -> None:
     response = ENDPOINT["front-app"].app().test_client().post("/api/front", data=request["data"], headers=request["headers"])
     assert response.status_code == 200 and response.json["status"] == "sent", response.json
     assert world.events[-1]["data"]["inboxId"] == INBOX
+
+
+def test_every_function_has_a_row() -> None:
+    """A new `api/*.py` without a row here would go untested for bad input."""
+    from pathlib import Path
+
+    served = {e.app.__name__.lstrip("_").split("_")[0] for e in ENDPOINTS}  # _front, _inngest_cloud, ...
+    functions = {p.stem for p in (Path(__file__).parent.parent.parent / "api").glob("*.py") if not p.name.startswith("_")}
+    assert functions <= served, f"api functions with no row in ENDPOINTS: {sorted(functions - served)}"

@@ -183,3 +183,24 @@ def test_an_uncut_body_is_not_fetched_again(database_url: str, served_product: t
 
     assert context["latest_message"]["body"] == "short"
     assert front.calls_to("GET", "/messages/msg_3") == 0
+
+
+def test_a_huge_thread_stays_within_inngest_s_step_output_limit(database_url: str, served_product: tuple[FakeProductApp, str]) -> None:
+    """Inngest refuses step data over 4 MiB: a multi-megabyte message is cut, the latest at 128 KiB, history at 16 KiB."""
+    import json
+
+    from lib.workflows.context import MAX_HISTORY_TEXT_BYTES, MAX_LATEST_TEXT_BYTES
+
+    _register(served_product[1])
+    huge = "Forwarding the whole archive below. " * 150_000  # ~5.4 MB
+    front = FakeFront()
+    front.add_conversation(CONVERSATION, inbox_id=INBOX, messages=[
+        front_message(f"msg_h{i}", huge, sender=ADA, subject="Archive") for i in range(3)])
+    with front.start():
+        context = gather_context(_inbound(message_id="msg_h2", body=huge))
+
+    assert context["fallbacks"] == []
+    assert len(json.dumps(context).encode()) < 4 * 1024 * 1024
+    assert context["latest_message"]["body"].startswith("Forwarding the whole archive")
+    assert len(context["latest_message"]["body"].encode()) == MAX_LATEST_TEXT_BYTES
+    assert [len(m["text"].encode()) for m in context["messages"]] == [MAX_HISTORY_TEXT_BYTES] * 3
