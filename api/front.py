@@ -18,7 +18,7 @@ app = create_app(__name__)
 @app.post("/api/front")
 @app.post("/")
 def front_webhook() -> ResponseReturnValue:
-    limit = config.env_int("MAX_WEBHOOK_BYTES", 1_048_576)
+    limit = config.env_int("MAX_WEBHOOK_BYTES")
     try:
         body = bounded_body(request, limit)
     except BadInput:

@@ -13,7 +13,7 @@ app = create_app(__name__)
 
 @app.post("/api/stripe")
 def stripe_webhook() -> ResponseReturnValue:
-    limit = config.env_int("MAX_WEBHOOK_BYTES", 1_048_576)
+    limit = config.env_int("MAX_WEBHOOK_BYTES")
     try:
         body = bounded_body(request, limit)
     except BadInput:

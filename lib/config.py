@@ -72,17 +72,17 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("SLACK_SIGNING_SECRET", None, "verifies Slack's interactive callbacks"),
     Variable("SLACK_API_BASE_URL", "https://slack.com/api", "Slack API origin (tests point it at a fake)"),
     Variable("APPROVALS_SECRET", None, "signs approval links and guards the approvals page"),
-    Variable("PUBLIC_BASE_URL", None, "public origin of this service, for links in notifications"),
+    Variable("PUBLIC_BASE_URL", "http://localhost:3000", "public origin of this service, for links in notifications"),
 )
 
 _DEFAULTS = {v.name: v.default for v in VARIABLES}
 
 
-def env(name: str, default: str | None = None) -> str | None:
-    """The variable's value, stripped; empty counts as unset."""
+def env(name: str) -> str | None:
+    """The variable's value, stripped, else its default from `VARIABLES` (the only place defaults live); empty counts as unset."""
     value = os.environ.get(name)
     if value is None or not value.strip():
-        return default if default is not None else _DEFAULTS.get(name)
+        return _DEFAULTS[name]
     return value.strip()
 
 
@@ -93,17 +93,9 @@ def require(name: str, why: str) -> str:
     return value
 
 
-def env_bool(name: str, default: bool = False) -> bool:
-    value = env(name)
-    if value is None:
-        return default
-    return value.lower() not in ("0", "false", "no", "off")
-
-
-def env_int(name: str, default: int) -> int:
-    value = env(name)
-    if value is None:
-        return default
+def env_int(name: str, _ignored_default: int | None = None) -> int:
+    """An integer setting; its default comes from `VARIABLES` like every other (the second argument is ignored; it goes once lib/agent stops passing it)."""
+    value = require(name, "it has no default")
     try:
         return int(value)
     except ValueError as exc:
@@ -161,4 +153,4 @@ def sync_url() -> str:
     host = env("VERCEL_URL")
     if host:
         return f"https://{host}/api/inngest"
-    return env("INNGEST_SYNC_URL") or "http://localhost:3000/api/inngest"
+    return require("INNGEST_SYNC_URL", "the cron needs a serve endpoint to PUT")

@@ -106,9 +106,9 @@ def sqlite_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
 
 
 def _forget_database() -> None:
-    """Drop the engine and everything cached from the last database (the app registry's lookups)."""
+    """Drop the engine, every other lazily made client and everything cached from the last database (the app registry's lookups)."""
     from lib.apps.registry import clear_cache
-    from lib.db import reset_db
+    from lib.lazy import reset_all
 
-    reset_db()
+    reset_all()
     clear_cache()

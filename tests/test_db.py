@@ -51,10 +51,8 @@ def test_rows_round_trip_with_json_and_constraints(database_url: str) -> None:
 
 
 def test_get_db_is_lazy_and_shared(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    import lib.db.engine as engine_module
-
     reset_db()
-    assert engine_module._db is None  # nothing made at import or reset
+    assert not get_db.made  # nothing made at import or reset
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'lazy.db'}")
     first = get_db()
     assert get_db() is first

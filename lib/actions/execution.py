@@ -192,7 +192,7 @@ def refund_waits() -> list[timedelta]:
     """
     from lib import config
 
-    total = timedelta(hours=max(config.env_int("REFUND_PENDING_TIMEOUT_HOURS", 72), 1))
+    total = timedelta(hours=max(config.env_int("REFUND_PENDING_TIMEOUT_HOURS"), 1))
     waits: list[timedelta] = []
     step = timedelta(minutes=15)
     while sum(waits, timedelta()) < total:

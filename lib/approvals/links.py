@@ -51,7 +51,7 @@ def signed_params(action_id: str, ttl: int = LINK_TTL_SECONDS, purpose: str = VI
 
 def signed_link(action_id: str, ttl: int = LINK_TTL_SECONDS, base_url: str | None = None) -> str:
     """The approvals page for one action, openable without the shared secret until it expires."""
-    origin = (base_url or config.env("PUBLIC_BASE_URL") or "http://localhost:3000").rstrip("/")
+    origin = (base_url or config.require("PUBLIC_BASE_URL", "links need an origin")).rstrip("/")
     return f"{origin}/api/approvals?{urlencode(signed_params(action_id, ttl))}"
 
 

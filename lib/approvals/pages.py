@@ -9,7 +9,6 @@ site cannot mint one), which is also what authorises the POST.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 from urllib.parse import quote
 
@@ -18,26 +17,22 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lib import config
 from lib.config import MissingSetting
+from lib.lazy import lazy
 from lib.web.parsing import BadInput, bounded_body, loads_object, validate
 
 COOKIE = "approvals_key"
 MAX_FORM_BYTES = 64 * 1024  # a decision is a few short fields and a reason
 MAX_ACTION_ID = 64  # `actions.id` holds 64
-_env_lock = threading.Lock()
-_env: Any = None
 
 
+@lazy()
 def _templates() -> Any:
-    global _env
-    if _env is None:
-        with _env_lock:
-            if _env is None:
-                from lib.approvals.templates import environment
+    """The page templates' Jinja environment (compiling them costs; the Slack endpoint never needs them)."""
+    from lib.approvals.templates import environment
 
-                env = environment()
-                env.globals["detail_url"] = lambda action_id: f"/api/approvals/{quote(action_id, safe='')}"
-                _env = env
-    return _env
+    env = environment()
+    env.globals["detail_url"] = lambda action_id: f"/api/approvals/{quote(action_id, safe='')}"
+    return env
 
 
 def _wants_json(request: Request) -> bool:

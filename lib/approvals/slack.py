@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -28,6 +27,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict
 
 from lib import config
+from lib.lazy import lazy
 from lib.web import parsing
 from lib.web.parsing import BadInput, digits
 
@@ -40,9 +40,6 @@ MAX_SKEW_SECONDS = 300
 APPROVE = "approve"
 REJECT = "reject"
 TIMEOUT = (5, 15)
-
-_lock = threading.Lock()
-_session: "requests.Session | None" = None
 
 
 class SlackSignatureError(Exception):
@@ -69,23 +66,15 @@ class Interaction:
     response_url: str | None
 
 
+@lazy(close=lambda session: session.close())
 def get_session() -> "requests.Session":
-    global _session
-    if _session is None:
-        with _lock:
-            if _session is None:
-                import requests
+    """The process-wide pooled Session for Slack's API, response URLs and webhooks."""
+    import requests
 
-                _session = requests.Session()
-    return _session
+    return requests.Session()
 
 
-def reset_session() -> None:
-    global _session
-    with _lock:
-        if _session is not None:
-            _session.close()
-        _session = None
+reset_session = get_session.reset
 
 
 # -- signatures ---------------------------------------------------------------
@@ -240,7 +229,7 @@ def decided_text(view: "ApprovalView") -> str:
 
 def _api(method: str, payload: dict[str, Any]) -> dict[str, Any]:
     token = config.require("SLACK_BOT_TOKEN", "the Slack Web API needs a bot token")
-    base = (config.env("SLACK_API_BASE_URL") or "https://slack.com/api").rstrip("/")
+    base = config.require("SLACK_API_BASE_URL", "it is Slack's API origin").rstrip("/")
     response = get_session().post(f"{base}/{method}", json=payload, headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT)
     if response.status_code >= 400:
         raise SlackError(f"Slack {method} answered HTTP {response.status_code}: {response.text[:200]}")

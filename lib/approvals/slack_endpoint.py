@@ -57,7 +57,7 @@ def handle_interaction(request: Request) -> Response:
 
     deadline = time.monotonic() + ANSWER_BUDGET_SECONDS
     try:
-        body = bounded_body(request, config.env_int("MAX_WEBHOOK_BYTES", 1_048_576))
+        body = bounded_body(request, config.env_int("MAX_WEBHOOK_BYTES"))
         timestamp = header(request.headers, "X-Slack-Request-Timestamp")
         signature = header(request.headers, "X-Slack-Signature")
     except BadInput as exc:

@@ -13,11 +13,11 @@ retry here could not double-apply a revoke or a transfer behind its back.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from typing import TYPE_CHECKING, Any
 
 from lib.apps.signing import HEADER, sign
+from lib.lazy import lazy
 
 if TYPE_CHECKING:
     import requests
@@ -52,30 +52,17 @@ class IntegrationUnavailable(IntegrationError):
     """Network failure, timeout or 5xx (after retries, for reads): worth trying again later."""
 
 
-_session: "requests.Session | None" = None
-_session_lock = threading.Lock()
-
-
+@lazy(close=lambda session: session.close())
 def get_session() -> "requests.Session":
     """The process-wide pooled Session, created at first use (never at import)."""
-    global _session
-    with _session_lock:
-        if _session is None:
-            import requests
+    import requests
 
-            session = requests.Session()
-            session.headers["User-Agent"] = "support-workflows/1 (+integration)"
-            _session = session
-        return _session
+    session = requests.Session()
+    session.headers["User-Agent"] = "support-workflows/1 (+integration)"
+    return session
 
 
-def reset_session() -> None:
-    """Drop the Session (tests; after a fork)."""
-    global _session
-    with _session_lock:
-        if _session is not None:
-            _session.close()
-        _session = None
+reset_session = get_session.reset  # tests; after a fork
 
 
 class IntegrationClient:

@@ -9,7 +9,6 @@ share one file.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -21,6 +20,7 @@ from sqlalchemy.engine.url import URL
 from sqlalchemy.orm import Session, sessionmaker
 
 from lib import config
+from lib.lazy import lazy
 
 MYSQL_POOL_RECYCLE_SECONDS = 240
 _TLS_TRUE = {"1", "true", "required", "require", "verify_ca", "verify_identity", "preferred"}
@@ -45,27 +45,13 @@ class Database:
             session.close()
 
 
-_lock = threading.Lock()
-_db: Database | None = None
-
-
+@lazy(close=lambda db: db.engine.dispose())
 def get_db() -> Database:
     """The process's database, created on the first call."""
-    global _db
-    if _db is None:
-        with _lock:
-            if _db is None:
-                _db = make_database(config.database_url())
-    return _db
+    return make_database(config.database_url())
 
 
-def reset_db() -> None:
-    """Forget the process's database (tests switch `DATABASE_URL` between cases)."""
-    global _db
-    with _lock:
-        if _db is not None:
-            _db.engine.dispose()
-        _db = None
+reset_db = get_db.reset  # tests switch `DATABASE_URL` between cases
 
 
 def make_database(url: str) -> Database:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 from typing import Any, Callable, Iterable
 from urllib.parse import urljoin, urlsplit
@@ -38,6 +37,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from lib import config
+from lib.lazy import lazy
 from lib.front.errors import (
     FrontAuthError,
     FrontConflict,
@@ -415,26 +415,18 @@ def _error_for(method: str, path: str, response: requests.Response) -> FrontErro
     return FrontError(status, message)
 
 
-_lock = threading.Lock()
-_front: FrontClient | None = None
-
-
+@lazy(close=lambda front: front.session.close())
 def get_front() -> FrontClient:
     """The process-wide client, made at first use from FRONT_API_BASE_URL and FRONT_API_TOKEN.
 
     A missing token raises `lib.config.MissingSetting` naming it, rather than a
     stream of anonymous 401s from Front.
     """
-    global _front
-    if _front is None:
-        with _lock:
-            if _front is None:
-                _front = FrontClient(
-                    config.env("FRONT_API_BASE_URL") or "https://api2.frontapp.com",
-                    config.require("FRONT_API_TOKEN", "the workflows read messages and write drafts in Front with it"),
-                    link_hosts=(config.env("FRONT_API_LINK_HOSTS") or "").split(","),
-                )
-    return _front
+    return FrontClient(
+        config.require("FRONT_API_BASE_URL", "it is Front's API origin"),
+        config.require("FRONT_API_TOKEN", "the workflows read messages and write drafts in Front with it"),
+        link_hosts=(config.env("FRONT_API_LINK_HOSTS") or "").split(","),
+    )
 
 
 def comment_best_effort(conversation_id: str, text: str, *, what: str) -> bool:
@@ -445,10 +437,4 @@ def comment_best_effort(conversation_id: str, text: str, *, what: str) -> bool:
     return not failed
 
 
-def reset_front() -> None:
-    """Forget the client (tests point FRONT_API_BASE_URL at a new fake per case)."""
-    global _front
-    with _lock:
-        if _front is not None:
-            _front.session.close()
-        _front = None
+reset_front = get_front.reset  # tests point FRONT_API_BASE_URL at a new fake per case

@@ -9,29 +9,23 @@ local runs to the dev server or the offline executor.
 from __future__ import annotations
 
 import logging
-import threading
 from typing import TYPE_CHECKING, Any, Sequence
 
 from lib import config
+from lib.lazy import lazy
 
 if TYPE_CHECKING:
     import inngest
 
     from lib.inngest.events import EventData, EventSpec
 
-_lock = threading.Lock()
-_client: "inngest.Inngest | None" = None
-
 logger = logging.getLogger("support.inngest")
 
 
+@lazy()
 def get_client() -> "inngest.Inngest":
-    global _client
-    if _client is None:
-        with _lock:
-            if _client is None:
-                _client = make_client()
-    return _client
+    """The process-wide client."""
+    return make_client()
 
 
 def make_client(request_timeout: float | None = None) -> "inngest.Inngest":
@@ -43,7 +37,7 @@ def make_client(request_timeout: float | None = None) -> "inngest.Inngest":
     from lib.inngest.failfast import FailFastOnMissingSetting
 
     return inngest.Inngest(
-        app_id=config.env("INNGEST_APP_ID") or "support-workflows",
+        app_id=config.require("INNGEST_APP_ID", "it names the app"),
         is_production=config.inngest_is_production(),
         env=config.inngest_env(),
         logger=logger,
@@ -52,11 +46,7 @@ def make_client(request_timeout: float | None = None) -> "inngest.Inngest":
     )
 
 
-def reset_client() -> None:
-    """Forget the client (tests change the Inngest URLs between cases)."""
-    global _client
-    with _lock:
-        _client = None
+reset_client = get_client.reset  # tests change the Inngest URLs between cases
 
 
 def send(spec: "EventSpec[Any]", data: "EventData", *, id: str | None = None) -> list[str]:

@@ -8,24 +8,18 @@ that actually refunds pays for the import. Retries on network errors, 409s and
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING
 
 from lib import config
+from lib.lazy import lazy
 
 if TYPE_CHECKING:
     import stripe
 
-_lock = threading.Lock()
-_client: "stripe.StripeClient | None" = None
-
-
+@lazy()
 def get_stripe() -> "stripe.StripeClient":
-    global _client
-    with _lock:
-        if _client is None:
-            _client = make_stripe()
-        return _client
+    """The process-wide client."""
+    return make_stripe()
 
 
 def make_stripe() -> "stripe.StripeClient":
@@ -36,12 +30,8 @@ def make_stripe() -> "stripe.StripeClient":
     return stripe.StripeClient(
         api_key,
         base_addresses={"api": base} if base else None,
-        max_network_retries=config.env_int("STRIPE_MAX_NETWORK_RETRIES", 2),
+        max_network_retries=config.env_int("STRIPE_MAX_NETWORK_RETRIES"),
     )
 
 
-def reset_stripe() -> None:
-    """Forget the client (tests change the settings between cases)."""
-    global _client
-    with _lock:
-        _client = None
+reset_stripe = get_stripe.reset  # tests change the settings between cases
