@@ -47,6 +47,7 @@ from lib.front.errors import (
     FrontRateLimited,
     FrontUnavailable,
 )
+from lib.front import messages
 from lib.front.html import markdown_to_html
 
 __all__ = [
@@ -230,15 +231,7 @@ class FrontClient:
         messages = self._list(f"/conversations/{_segment(conversation_id)}/messages")
         return sorted(messages, key=lambda m: m.get("created_at") or 0)
 
-    @staticmethod
-    def customer_email(message: dict[str, Any]) -> str | None:
-        """Where a reply goes: the reply-to recipient's handle, else the sender's."""
-        recipients = message.get("recipients") or []
-        for role in ("reply-to", "from"):
-            for recipient in recipients:
-                if recipient.get("role") == role and recipient.get("handle"):
-                    return str(recipient["handle"])
-        return None
+    customer_email = staticmethod(messages.customer_email)  # until lib/workflows reads lib.front.messages itself
 
     # -- conversations ------------------------------------------------------------
 

@@ -16,14 +16,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import html
-import re
 import time
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lib.front import messages
 from lib.inngest.events import InboundReceived, OutboundSent
 from lib.web import parsing
 from lib.web.parsing import BadInput, digits
@@ -264,7 +263,7 @@ def extract_event(document: Mapping[str, Any]) -> FrontEvent:
     if event.source is not None and event.source.meta is not None and event.source.meta.type == "inboxes":
         inboxes = _typed(_Inboxes, {"items": event.source.data}, "source.data").items
         inbox_ids = tuple(i for i in (_str(inbox.id) for inbox in inboxes) if i)
-    sender = next((r for r in message.recipients or [] if r.role == "from"), None)
+    fields = message.model_dump()
     return FrontEvent(
         id=event_id,
         type=event_type,
@@ -272,9 +271,9 @@ def extract_event(document: Mapping[str, Any]) -> FrontEvent:
         message_id=_str(message.id),
         inbox_ids=inbox_ids,
         subject=_str(message.subject) or _str(conversation.subject),
-        body=_text(message),
-        sender_email=_str(sender.handle) if sender else None,
-        sender_name=_str(sender.name) if sender else None,
+        body=_str(messages.text_of(fields)),
+        sender_email=_str(messages.sender_email(fields)),
+        sender_name=_str(messages.sender_name(fields)),
         author_email=_str(message.author.email) if message.author else None,
         emitted_at=event.emitted_at,
     )
@@ -311,22 +310,6 @@ def to_outbound(event: FrontEvent, *, inbox_id: str | None, app_slug: str | None
 def _require_ids(event: FrontEvent) -> None:
     if not event.conversation_id or not event.message_id:
         raise WebhookError(400, f"{event.type} event {event.id} carries no conversation or message id")
-
-
-_TAG = re.compile(r"<[^>]*>")
-_BREAK = re.compile(r"<\s*(br|/p|/div|/li)\b[^>]*>", re.IGNORECASE)
-
-
-def _text(message: _Message) -> str | None:
-    """The message's plain text: Front's `text`, else its HTML `body` with tags dropped; None for previews."""
-    text = _str(message.text)
-    if text:
-        return text
-    body = _str(message.body)
-    if not body:
-        return None
-    plain = html.unescape(_TAG.sub("", _BREAK.sub("\n", body)))
-    return re.sub(r"\n{3,}", "\n\n", plain).strip() or None
 
 
 def _str(value: str | None) -> str | None:

@@ -6,6 +6,7 @@ from typing import Iterator
 
 import pytest
 
+from lib.front import messages
 from lib.front.client import (
     FrontAuthError,
     FrontClient,
@@ -54,9 +55,9 @@ def test_list_follows_next_links_on_the_company_host_in_pages_of_100(front: Fake
 def test_get_message_and_customer_email_prefers_reply_to(front: FakeFront) -> None:
     front.add_message("cnv_1", front_message("msg_rt", "hi", sender="a@example.com", reply_to="b@example.com"))
     client = get_front()
-    assert client.customer_email(client.get_message("msg_rt")) == "b@example.com"
-    assert client.customer_email(client.get_message("msg_0")) == "customer@example.com"
-    assert client.customer_email({"recipients": []}) is None
+    assert messages.customer_email(client.get_message("msg_rt")) == "b@example.com"
+    assert messages.customer_email(client.get_message("msg_0")) == "customer@example.com"
+    assert messages.customer_email({"recipients": []}) is None
 
 
 def test_draft_goes_to_the_conversations_channel_as_shared_html(front: FakeFront) -> None:
