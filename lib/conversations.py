@@ -128,6 +128,18 @@ def move_draft(draft_id: int, conversation_id: str) -> None:
     audit.record("workflow", "draft.moved", draft_id=draft_id, conversation_id=conversation_id)
 
 
+def draft_body(draft_id: int) -> str:
+    """The stored draft's text (what auto-send sends)."""
+    from lib.db import get_db
+    from lib.db.models import Draft
+
+    with get_db().session() as session:
+        row = session.get(Draft, draft_id)
+        if row is None:
+            raise LookupError(f"draft {draft_id} is not stored")
+        return row.body
+
+
 def _run_row(session: Any, run_id: str) -> Any:
     from sqlalchemy import select
 

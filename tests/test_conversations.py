@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+import pytest
+
 from lib import audit, conversations
 from lib.db.models import utcnow
 
@@ -11,6 +13,7 @@ def test_drafts_are_recorded_once_per_run_and_guarded_by_status(database_url: st
     assert again == first and first["frontDraftId"] == "msg_d1" and first["status"] == "created"
     assert conversations.find_run_draft("cnv_1", "run_1") == first
     assert conversations.find_run_draft("cnv_1", "run_2") is None
+    assert conversations.draft_body(first["id"]) == "Hi"  # the first attempt's body, kept
 
     assert conversations.set_draft_status(first["id"], "sending")
     assert not conversations.set_draft_status(first["id"], "sending")  # a second sender loses
@@ -33,3 +36,8 @@ def test_needs_human_flags_and_audits(database_url: str) -> None:
     conversations.mark_needs_human("cnv_9", "agent failed")
     assert conversations.needs_human("cnv_9")
     assert [e["kind"] for e in audit.entries(conversation_id="cnv_9")] == ["conversation.needs_human"]
+
+
+def test_a_missing_draft_is_an_error_not_an_assert(database_url: str) -> None:
+    with pytest.raises(LookupError, match="draft 404"):
+        conversations.draft_body(404)

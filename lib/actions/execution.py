@@ -127,17 +127,17 @@ def stripe_refund(action_id: str, purchase_id: str, reason: str) -> dict[str, An
     params = record.parameters or {}
     app = get_app_by_id(record.app_id) if record.app_id is not None else None
     account = app.stripe_account if app else None
-    state = dict((record.result or {}).get(ATTEMPT_KEY) or {"attempt": 0})
+    state = dict((record.result or {}).get(store.ATTEMPT_KEY) or {"attempt": 0})
     try:
         if state.get("unsure"):
             found = find_refund(action_id=action_id, purchase_id=purchase_id, stripe_account=account, parameters=params)
             if found is not None:
                 audit.record("stripe", "refund.reconciled", action_id=action_id, conversation_id=record.conversation_id,
                              refund_id=found["id"], attempt=state["attempt"])
-                _remember_refund(action_id, found)
+                store.remember_refund(action_id, found)
                 return {"refunded": True, "refund": found}
             state = {"attempt": state["attempt"] + (1 if state["unsure"] == "5xx" else 0)}
-            store.merge_result(action_id, **{ATTEMPT_KEY: state})  # before the request: a crash now must not reuse a spent key
+            store.merge_result(action_id, **{store.ATTEMPT_KEY: state})  # before the request: a crash now must not reuse a spent key
         refund = create_refund(
             action_id=action_id,
             purchase_id=purchase_id,
@@ -151,36 +151,11 @@ def stripe_refund(action_id: str, purchase_id: str, reason: str) -> dict[str, An
         audit.record("stripe", "refund.refused", action_id=action_id, conversation_id=record.conversation_id, code=exc.code, error=str(exc))
         return {"refunded": False, "error": str(exc), "code": exc.code}
     except RefundUnsure as exc:
-        store.merge_result(action_id, **{ATTEMPT_KEY: {"attempt": state["attempt"], "unsure": exc.kind}})
+        store.merge_result(action_id, **{store.ATTEMPT_KEY: {"attempt": state["attempt"], "unsure": exc.kind}})
         logger.warning("refund for action %s, attempt %d: %s; the retry reconciles first", action_id, state["attempt"], exc)
         raise
-    _remember_refund(action_id, refund)
+    store.remember_refund(action_id, refund)
     return {"refunded": True, "refund": refund}
-
-
-ATTEMPT_KEY = "stripeAttempt"  # on the action's result while a refund is being made: {"attempt": n, "unsure": "5xx"|"lost"}
-
-
-def _remember_refund(action_id: str, refund: dict[str, Any]) -> None:
-    """Keep the refund on the action (and in the audit log once per status), before anything else can fail."""
-    from lib.db import get_db
-    from lib.db.models import Action
-
-    with get_db().session() as session:
-        row = session.get(Action, action_id)
-        assert row is not None
-        stored = (row.result or {}).get("refund") or {}
-        if stored.get("id") == refund["id"] and stored.get("status") == refund.get("status"):
-            return  # a re-run of the step: Stripe replayed the refund we already stored
-        result = {k: v for k, v in (row.result or {}).items() if k != ATTEMPT_KEY}
-        row.result = {**result, "refund": refund}
-        if stored.get("id") != refund["id"]:
-            audit.record("stripe", "refund.created", action_id=action_id, conversation_id=row.conversation_id, session=session,
-                         refund_id=refund["id"], amount=refund.get("amount"), currency=refund.get("currency"),
-                         status=refund.get("status"))
-        else:
-            audit.record("stripe", "refund.updated", action_id=action_id, conversation_id=row.conversation_id, session=session,
-                         refund_id=refund["id"], status=refund.get("status"), failure_reason=refund.get("failureReason"))
 
 
 def refund_waits() -> list[timedelta]:
@@ -217,7 +192,7 @@ def check_refund(action_id: str, refund_id: str) -> dict[str, Any]:
     record = store.get_action(action_id)
     app = get_app_by_id(record.app_id) if record is not None and record.app_id is not None else None
     refund = retrieve_refund(refund_id, stripe_account=app.stripe_account if app else None)
-    _remember_refund(action_id, refund)
+    store.remember_refund(action_id, refund)
     return refund
 
 
@@ -230,7 +205,7 @@ def record_refund_update(action_id: str, update: dict[str, Any]) -> dict[str, An
     refund["status"] = update.get("status")
     if update.get("failureReason"):
         refund["failureReason"] = update["failureReason"]
-    _remember_refund(action_id, refund)
+    store.remember_refund(action_id, refund)
     return refund
 
 

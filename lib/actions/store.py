@@ -120,6 +120,33 @@ def transition(action_id: str, *, from_: Iterable[str], to: str, session: Any | 
         return own.execute(statement).rowcount == 1
 
 
+ATTEMPT_KEY = "stripeAttempt"  # on the action's result while a refund is being made: {"attempt": n, "unsure": "5xx"|"lost"}
+
+
+def remember_refund(action_id: str, refund: dict[str, Any]) -> None:
+    """Keep the Stripe refund on the action (and in the audit log once per status), before anything else can fail."""
+    from lib import audit
+    from lib.db import get_db
+    from lib.db.models import Action
+
+    with get_db().session() as session:
+        row = session.get(Action, action_id, with_for_update=True)
+        if row is None:
+            raise KeyError(f"no action {action_id!r} is stored")
+        stored = (row.result or {}).get("refund") or {}
+        if stored.get("id") == refund["id"] and stored.get("status") == refund.get("status"):
+            return  # a re-run of the step: Stripe replayed the refund we already stored
+        result = {k: v for k, v in (row.result or {}).items() if k != ATTEMPT_KEY}
+        row.result = {**result, "refund": refund}
+        if stored.get("id") != refund["id"]:
+            audit.record("stripe", "refund.created", action_id=action_id, conversation_id=row.conversation_id, session=session,
+                         refund_id=refund["id"], amount=refund.get("amount"), currency=refund.get("currency"),
+                         status=refund.get("status"))
+        else:
+            audit.record("stripe", "refund.updated", action_id=action_id, conversation_id=row.conversation_id, session=session,
+                         refund_id=refund["id"], status=refund.get("status"), failure_reason=refund.get("failureReason"))
+
+
 def merge_result(action_id: str, **values: Any) -> dict[str, Any]:
     """Set keys of the action's `result` (None removes one), keeping the others; the new result.
 

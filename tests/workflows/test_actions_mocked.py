@@ -197,7 +197,7 @@ def test_a_claim_retried_by_its_own_run_goes_on_and_another_run_is_refused(app: 
 def test_finishing_twice_records_once_and_a_failure_keeps_a_stored_refund(app: registry.AppRecord) -> None:
     action_id = _action(app, "refund", {"purchaseId": "pi_100"})
     execution.claim(action_id, "run-a")
-    execution._remember_refund(action_id, {"id": "re_9", "amount": 4900, "currency": "usd"})
+    store.remember_refund(action_id, {"id": "re_9", "amount": 4900, "currency": "usd"})
 
     first = execution.finish(action_id, "run-a", execution.failure("the app stayed down"))
     again = execution.finish(action_id, "run-a", execution.failure("the app stayed down"))
