@@ -165,7 +165,7 @@ def _outcome(output: Any) -> str:
         bits.append("handed to a human")
     if output.get("status") in ("completed", "failed") and output.get("type"):
         bits.append(f"{output['type']} {output['status']}" + (f": {output.get('error')}" if output.get("error") else ""))
-    if output.get("refunded") and isinstance(output.get("refund"), dict):
+    if output.get("done") and isinstance(output.get("refund"), dict):  # process-refund's RefundOutcome
         refund = output["refund"]
         bits.append(f"refund {refund.get('id')} of {refund.get('amount', 0) / 100:.2f} {str(refund.get('currency', '')).upper()}")
     return f" ({'; '.join(bits)})" if bits else ""

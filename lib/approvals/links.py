@@ -14,10 +14,11 @@ import time
 from urllib.parse import urlencode
 
 from lib import config
+from lib.approvals import APPROVAL_TTL
 
 VIEW = "view"
 DECIDE = "decide"
-LINK_TTL_SECONDS = 24 * 3600
+LINK_TTL_SECONDS = int(APPROVAL_TTL.total_seconds())  # a link lives as long as the request it opens
 FORM_TTL_SECONDS = 3600
 
 

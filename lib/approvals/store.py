@@ -27,12 +27,12 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from lib import audit
+from lib.approvals import APPROVAL_TTL
 
 PENDING = "pending"
 APPROVED = "approved"
 REJECTED = "rejected"
 EXPIRED = "expired"
-DEFAULT_TTL = timedelta(hours=24)
 # A decision recorded but never confirmed as handed over after this long was abandoned: the
 # function recording it died between the write and Inngest's answer (its send is bounded to
 # seconds and a function to 30 s on Vercel). Another decision may then take its place.
@@ -110,7 +110,7 @@ def _now() -> datetime:
     return utcnow()
 
 
-def open_request(action_id: str, expires_in: timedelta = DEFAULT_TTL) -> ApprovalView:
+def open_request(action_id: str, expires_in: timedelta = APPROVAL_TTL) -> ApprovalView:
     """Create the request (once) and move the action proposed -> pending_approval; a repeat returns the stored one."""
     from sqlalchemy.exc import IntegrityError
 

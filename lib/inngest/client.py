@@ -43,6 +43,7 @@ def make_client(request_timeout: float | None = None) -> "inngest.Inngest":
         logger=logger,
         request_timeout=None if request_timeout is None else datetime.timedelta(seconds=request_timeout),
         middleware=[FailFastOnMissingSetting],  # a missing setting fails its step at once
+        serializer=inngest.PydanticSerializer(),  # steps given an `output_type` exchange pydantic models
     )
 
 

@@ -10,7 +10,7 @@ Stripe saves the first answer for a key, a 500 included, and replays it for at l
 24 h (docs.stripe.com/api/idempotent_requests): a key that got a 500 is spent. Such an
 answer, and one that never arrived, raise `RefundUnsure`; the caller then reconciles
 (`find_refund`) before anything else and moves to a new attempt only after a 5xx
-(see `lib.actions.execution.stripe_refund`).
+(see `lib.workflows.actions.steps.stripe_refund`).
 
 Errors are sorted once, here: Stripe refusing the request itself (card errors,
 invalid requests such as "already refunded", bad credentials, a reused key with

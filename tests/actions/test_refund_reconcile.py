@@ -2,7 +2,7 @@
 
 Stripe replays a saved 500 for the same idempotency key (docs.stripe.com/api/idempotent_requests),
 so retrying with `support-refund-{action}` could never succeed. These run the step body
-(`execution.stripe_refund`) as the retried step would, against the fake Stripe, which replays 500s.
+(`steps.stripe_refund`) as the retried step would, against the fake Stripe, which replays 500s.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from typing import Iterator
 
 import pytest
 
-from lib.actions import execution, store
+from lib.actions import store
+from lib.workflows.actions import steps
+from lib.workflows.actions.models import Refunded
 from lib.payments.client import reset_stripe
 from lib.payments.refunds import idempotency_key
 from devkit.sandbox.stripe_server import FakeStripe
@@ -28,9 +30,9 @@ def fake_stripe(database_url: str) -> Iterator[FakeStripe]:
         yield api
 
 
-def _step() -> dict:
+def _step() -> Refunded:
     """One attempt of the `stripe-refund` step."""
-    return execution.stripe_refund(ACTION, "pi_1", "unused")
+    return steps.stripe_refund(ACTION, "pi_1", "unused")
 
 
 def _keys(api: FakeStripe) -> list[str | None]:
@@ -46,12 +48,12 @@ def test_a_500_is_replayed_for_its_key_so_the_retry_reconciles_then_uses_a_new_k
 
     refunded = _step()  # the step's retry
 
-    assert refunded["refunded"] is True and refunded["refund"]["id"] == fake_stripe.refunds[0]["id"]
+    assert refunded.done is True and refunded.refund["id"] == fake_stripe.refunds[0]["id"]
     assert len(fake_stripe.refunds) == 1
     assert _keys(fake_stripe)[3:] == [idempotency_key(ACTION, 1)]
     assert {"path": "/v1/refunds", "args": {"payment_intent": "pi_1", "limit": "100"}, "account": None} in fake_stripe.reads
     stored = store.get_action(ACTION)
-    assert stored is not None and stored.result is not None and stored.result["refund"]["id"] == refunded["refund"]["id"]
+    assert stored is not None and stored.result is not None and stored.result["refund"]["id"] == refunded.refund["id"]
 
 
 def test_a_500_after_stripe_refunded_is_found_again_not_refunded_twice(fake_stripe: FakeStripe) -> None:
@@ -63,7 +65,7 @@ def test_a_500_after_stripe_refunded_is_found_again_not_refunded_twice(fake_stri
 
     refunded = _step()
 
-    assert refunded["refund"]["id"] == fake_stripe.refunds[0]["id"]
+    assert refunded.refund["id"] == fake_stripe.refunds[0]["id"]
     assert len(fake_stripe.refunds) == 106 and len(fake_stripe.requests) == 3  # no new creation
     assert [r["args"].get("starting_after") for r in fake_stripe.reads] == [None, fake_stripe.refunds[6]["id"]]
 
@@ -84,7 +86,7 @@ def test_the_attempt_is_stored_so_a_lost_answer_reuses_its_key_and_never_refunds
 
     refunded = _step()  # a new process: what is stored decides
 
-    assert len(fake_stripe.refunds) == 1 and refunded["refund"]["id"] == fake_stripe.refunds[0]["id"]
+    assert len(fake_stripe.refunds) == 1 and refunded.refund["id"] == fake_stripe.refunds[0]["id"]
     assert _keys(fake_stripe) == [idempotency_key(ACTION), idempotency_key(ACTION, 1)]
 
 
@@ -100,5 +102,5 @@ def test_a_lost_answer_the_listing_does_not_show_yet_is_asked_again_with_the_sam
 
     refunded = _step()
 
-    assert refunded["refunded"] is True and len(fake_stripe.refunds) == 1
+    assert refunded.done is True and len(fake_stripe.refunds) == 1
     assert _keys(fake_stripe) == [idempotency_key(ACTION)] * 2

@@ -144,7 +144,7 @@ def test_webhook_messages_lose_their_buttons_after_a_decision_through_the_respon
 def test_a_spent_response_url_is_reported_not_retried_for_ever(sqlite_url: str, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> None:
     import requests
 
-    from lib.workflows.approvals import update_slack
+    from lib.workflows.approvals.steps import update_slack
 
     monkeypatch.setenv("SLACK_WEBHOOK_URL", fake_slack.webhook_url)
     action_id = make_action()
@@ -155,5 +155,5 @@ def test_a_spent_response_url_is_reported_not_retried_for_ever(sqlite_url: str, 
         assert requests.post(response_url, json={"text": "hi", "response_type": "ephemeral"}, timeout=5).status_code == 200
     store.decide(action_id, "approved", "slack:ann", "slack")
     outcome = update_slack(action_id, response_url, last_attempt=False)
-    assert outcome["updated"] is False and "used_url" in outcome["error"]
+    assert outcome.done is False and outcome.reason is not None and "used_url" in outcome.reason
     assert fake_slack.has_buttons("webhook:1")

@@ -17,7 +17,7 @@ class RecordingClient(mocked.Inngest):
     """The mocked client, remembering what the function sent."""
 
     def __init__(self) -> None:
-        super().__init__(app_id="test", is_production=False)
+        super().__init__(app_id="test", is_production=False, serializer=inngest.PydanticSerializer())
         self.sent: list[inngest.Event] = []
 
     def send_sync(self, events: Any, *, skip_middleware: bool = False) -> list[str]:
@@ -105,10 +105,10 @@ class RecordingStep:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, dict[str, Any]]] = []
 
-    def run(self, step_id: str, fn: Any, *args: Any) -> Any:
+    def run(self, step_id: str, fn: Any, *args: Any, output_type: Any = None) -> Any:
         self.calls.append(("run", step_id, {}))
         output = fn(*args)
-        json.dumps(output)  # Inngest stores step outputs as JSON
+        json.dumps(output.model_dump(mode="json") if output_type else output)  # Inngest stores step outputs as JSON
         return output
 
     def wait_for_event(self, step_id: str, **options: Any) -> None:
@@ -148,7 +148,7 @@ def test_notify_rejection_comments_in_front_or_degrades(sqlite_url: str) -> None
         front.add_conversation("cnv_123")
         done = mocked.trigger(notify_rejection, rejected("cnv_123"), RecordingClient())
         assert done.status is mocked.Status.COMPLETED
-        assert done.output == {"commented": True, "text": "Support AI: refund was rejected by web:bob (no)."}
+        assert done.output == {"done": True, "reason": None, "text": "Support AI: refund was rejected by web:bob (no)."}
         assert front.comments[0]["body"] == done.output["text"]
         missing = mocked.trigger(notify_rejection, rejected("cnv_gone"), RecordingClient())  # Front answers 404
-        assert missing.status is mocked.Status.COMPLETED and missing.output["commented"] is False
+        assert missing.status is mocked.Status.COMPLETED and missing.output["done"] is False

@@ -14,8 +14,12 @@ import pytest
 from inngest.experimental import mocked
 
 from lib import audit
-from lib.actions import execution, store
+import inngest
+
+from lib.actions import store
+from lib.workflows.actions import steps
 from lib.apps import registry
+from lib.workflows.actions.models import Claim
 from lib.inngest.events import ACTION_APPROVED, REFUND_REQUESTED, ActionApproved, RefundRequested
 from devkit.sandbox.front import FakeFront
 from devkit.sandbox.product_app import FakeProductApp
@@ -51,7 +55,7 @@ def app(database_url: str, product: FakeProductApp) -> Iterator[registry.AppReco
 
 
 def _client() -> mocked.Inngest:
-    return mocked.Inngest(app_id="support-workflows", is_production=False)
+    return mocked.Inngest(app_id="support-workflows", is_production=False, serializer=inngest.PydanticSerializer())
 
 
 def _action(app: registry.AppRecord, type: str, parameters: dict[str, Any], *, status: str = store.APPROVED, id: str = "act_1") -> str:
@@ -117,7 +121,8 @@ def test_an_approved_email_change_reaches_the_app(app: registry.AppRecord, produ
 
 def test_an_approved_refund_invokes_process_refund_with_the_action(app: registry.AppRecord, front: FakeFront) -> None:
     action_id = _action(app, "refund", {"purchaseId": "pi_100", "reason": "unused"})
-    child = {"refunded": True, "refund": {"id": "re_1", "amount": 4900, "currency": "usd", "status": "succeeded"}, "access": {"revoked": True}}
+    child = {"done": True, "reason": None, "refund": {"id": "re_1", "amount": 4900, "currency": "usd", "status": "succeeded"},
+             "access": {"done": True, "reason": None, "answer": None}}
 
     output = _approved(action_id, **{"process-refund": child})
 
@@ -149,7 +154,7 @@ def test_process_refund_refunds_at_stripe_revokes_access_and_stores_the_refund(a
     assert result.status is mocked.Status.COMPLETED, result.error
     json.dumps(result.output)
     assert result.output["refund"]["id"] == stripe_api.refunds[0]["id"]
-    assert result.output["access"]["revoked"] is True and product.revoked == {"pi_100"}
+    assert result.output["access"]["done"] is True and product.revoked == {"pi_100"}
     assert stripe_api.requests[0]["account"] == "acct_acme"
     stored = store.get_action(action_id)
     assert stored is not None and stored.result == {"refund": result.output["refund"]}
@@ -164,7 +169,7 @@ def test_process_refund_still_completes_when_the_app_cannot_revoke(app: registry
         result = _refund_run(action_id)
 
     assert result.status is mocked.Status.COMPLETED, result.error
-    assert result.output["access"] == {"revoked": False, "reason": "the app does not support revokeAccess"}
+    assert result.output["access"] == {"done": False, "reason": "the app does not support revokeAccess", "answer": None}
     assert len(stripe_api.refunds) == 1
 
 
@@ -185,25 +190,25 @@ def test_a_refused_refund_fails_the_run_and_is_audited(app: registry.AppRecord, 
 def test_a_claim_retried_by_its_own_run_goes_on_and_another_run_is_refused(app: registry.AppRecord) -> None:
     action_id = _action(app, "magic_link", {"email": ADA})
 
-    first = execution.claim(action_id, "run-a")
-    retried = execution.claim(action_id, "run-a")  # the step ran but its result was lost
-    other = execution.claim(action_id, "run-b")
+    first = steps.claim(action_id, "run-a")
+    retried = steps.claim(action_id, "run-a")  # the step ran but its result was lost
+    other = steps.claim(action_id, "run-b")
 
-    assert first["claimed"] and retried["claimed"]
-    assert other == {"claimed": False, "reason": "the action is executing", "status": "executing"}
+    assert first.done and retried.done and first.action == retried.action
+    assert other == Claim(done=False, reason="the action is executing", status="executing")
     assert [e["kind"] for e in audit.entries(action_id=action_id)] == ["action.executing"]
 
 
 def test_finishing_twice_records_once_and_a_failure_keeps_a_stored_refund(app: registry.AppRecord) -> None:
     action_id = _action(app, "refund", {"purchaseId": "pi_100"})
-    execution.claim(action_id, "run-a")
+    steps.claim(action_id, "run-a")
     store.remember_refund(action_id, {"id": "re_9", "amount": 4900, "currency": "usd"})
 
-    first = execution.finish(action_id, "run-a", execution.failure("the app stayed down"))
-    again = execution.finish(action_id, "run-a", execution.failure("the app stayed down"))
+    first = steps.finish(action_id, "run-a", steps.failure("the app stayed down"))
+    again = steps.finish(action_id, "run-a", steps.failure("the app stayed down"))
 
     assert first == again
-    assert first["status"] == "failed" and first["result"] == {"refund": {"id": "re_9", "amount": 4900, "currency": "usd"}}
+    assert first.status == "failed" and first.result == {"refund": {"id": "re_9", "amount": 4900, "currency": "usd"}}
     assert [e["kind"] for e in audit.entries(action_id=action_id)].count("action.failed") == 1
 
 
@@ -277,7 +282,7 @@ def test_a_refund_canceled_at_stripe_fails_the_run(app: registry.AppRecord, prod
 def test_a_refund_pending_past_the_timeout_is_handed_to_a_teammate(
     app: registry.AppRecord, product: FakeProductApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lib.workflows.actions import execution as steps
+    from lib.workflows.actions import steps
 
     monkeypatch.setenv("REFUND_PENDING_TIMEOUT_HOURS", "1")
     waits = steps.refund_waits()
@@ -296,6 +301,6 @@ def test_the_default_wait_for_a_pending_refund_is_three_days_polled_at_most_six_
     from datetime import timedelta
 
     monkeypatch.delenv("REFUND_PENDING_TIMEOUT_HOURS", raising=False)
-    waits = execution.refund_waits()
+    waits = steps.refund_waits()
     assert sum(waits, timedelta()) == timedelta(hours=72)
     assert waits[0] == timedelta(minutes=15) and max(waits) == timedelta(hours=6)

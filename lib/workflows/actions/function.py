@@ -19,7 +19,6 @@ from typing import Any
 
 import inngest
 
-from lib.actions import execution
 from lib.actions.kinds import ActionType
 from lib.inngest.client import get_client
 from lib.inngest.events import (
@@ -32,6 +31,8 @@ from lib.inngest.events import (
     RefundRequested,
 )
 from lib.payments.refunds import SUCCEEDED, WAITING
+from lib.workflows.actions import steps
+from lib.workflows.actions.models import AccessRevoked, ActionToRun, Claim, Comment, Execution, FinishedAction, Refunded, RefundOutcome
 
 
 @get_client().create_function(
@@ -39,25 +40,27 @@ from lib.payments.refunds import SUCCEEDED, WAITING
     name="Refund a purchase through Stripe",
     trigger=inngest.TriggerEvent(event=REFUND_REQUESTED.name),
     retries=5,
+    output_type=RefundOutcome,
 )
-def process_refund(ctx: inngest.ContextSync) -> dict[str, Any]:
+def process_refund(ctx: inngest.ContextSync) -> RefundOutcome:
     requested = REFUND_REQUESTED.parse(ctx.event.data)
     action_id, purchase_id = requested.action_id, requested.purchase_id
 
-    refunded = ctx.step.run("stripe-refund", execution.stripe_refund, action_id, purchase_id, requested.reason)
-    if not refunded["refunded"]:
+    refunded = ctx.step.run("stripe-refund", steps.stripe_refund, action_id, purchase_id, requested.reason, output_type=Refunded)
+    if not refunded.done or refunded.refund is None:
         # Recorded by the step; retrying cannot change Stripe's answer, so the run fails now.
-        raise inngest.NonRetriableError(f"refund refused: {refunded['error']}")
-    refund = _settled(ctx, action_id, refunded["refund"])
+        raise inngest.NonRetriableError(f"refund refused: {refunded.reason}")
+    refund = _settled(ctx, action_id, refunded.refund)
     if refund.get("status") != SUCCEEDED:
         # failed/canceled: nothing reached the customer; still pending: a teammate follows it. Either way not done.
-        raise inngest.NonRetriableError(execution.refund_not_done(refund, sum(execution.refund_waits(), timedelta())))
+        raise inngest.NonRetriableError(steps.refund_not_done(refund, sum(steps.refund_waits(), timedelta())))
 
     try:
-        access = ctx.step.run("revoke-access", execution.revoke_access, action_id, purchase_id, requested.reason)
+        access = ctx.step.run("revoke-access", steps.revoke_access, action_id, purchase_id, requested.reason,
+                              output_type=AccessRevoked)
     except inngest.StepError as exc:
         # The money is back with the customer; a revoke that keeps failing is for a teammate, not a reason to fail.
-        access = {"revoked": False, "reason": f"the app stayed unavailable: {exc}"}
+        access = AccessRevoked(done=False, reason=f"the app stayed unavailable: {exc}")
 
     completed = RefundCompleted(
         action_id=action_id,
@@ -67,43 +70,43 @@ def process_refund(ctx: inngest.ContextSync) -> dict[str, Any]:
         currency=refund.get("currency"),
     )
     ctx.step.send_event("refund-completed", REFUND_COMPLETED.build(completed, id=f"refund-completed-{action_id}"))
-    return {"refunded": True, "refund": refund, "access": access}
+    return RefundOutcome(done=True, refund=refund, access=access)
 
 
 def _settled(ctx: inngest.ContextSync, action_id: str, refund: dict[str, Any]) -> dict[str, Any]:
     """Wait while Stripe has the refund `pending`/`requires_action`: its webhook wakes us, a poll covers a missed one."""
-    for n, wait in enumerate(execution.refund_waits(), start=1):
+    for n, wait in enumerate(steps.refund_waits(), start=1):
         if refund.get("status") not in WAITING:
             break
         update = ctx.step.wait_for_event(
             f"await-refund-update-{n}", event=REFUND_UPDATED.name, if_exp=REFUND_UPDATE_MATCH.expression, timeout=wait
         )
         if update is not None:
-            refund = ctx.step.run(f"record-refund-update-{n}", execution.record_refund_update, action_id, dict(update.data))
+            refund = ctx.step.run(f"record-refund-update-{n}", steps.record_refund_update, action_id, dict(update.data))
         else:
-            refund = ctx.step.run(f"check-refund-{n}", execution.check_refund, action_id, refund["id"])
+            refund = ctx.step.run(f"check-refund-{n}", steps.check_refund, action_id, refund["id"])
     return refund
 
 
-def _execute(ctx: inngest.ContextSync, action: dict[str, Any]) -> dict[str, Any]:
-    params = action.get("parameters") or {}
-    if action["type"] == ActionType.REFUND:
+def _execute(ctx: inngest.ContextSync, action: ActionToRun) -> Execution:
+    params = action.parameters
+    if action.type == ActionType.REFUND:
         if not params.get("purchaseId"):
-            return execution.failure("the refund names no purchaseId")
+            return steps.failure("the refund names no purchaseId")
         request = RefundRequested(
             purchase_id=str(params["purchaseId"]),
             reason=str(params.get("reason") or "requested by the customer"),
-            action_id=action["id"],
+            action_id=action.id,
         )
         try:
             refunded = ctx.step.invoke("process-refund", function=process_refund, data=request.wire())
         except inngest.StepError as exc:
-            return execution.failure(f"process-refund failed: {exc}")
-        return {"ok": True, "result": refunded}
+            return steps.failure(f"process-refund failed: {exc}")
+        return Execution(done=True, result=refunded.model_dump(mode="json"))
     try:
-        return ctx.step.run(f"execute-{action['type']}", execution.run_integration_action, action)
+        return ctx.step.run(f"execute-{action.type}", steps.run_integration_action, action, output_type=Execution)
     except inngest.StepError as exc:
-        return execution.failure(f"{action['type']} kept failing: {exc}")
+        return steps.failure(f"{action.type} kept failing: {exc}")
 
 
 POLICY = "app policy"  # `decided_by` when no human had to approve
@@ -117,19 +120,23 @@ POLICY = "app policy"  # `decided_by` when no human had to approve
     retries=3,
 )
 def execute_approved_action(ctx: inngest.ContextSync) -> dict[str, Any]:
-    """The finished action (`status` completed|failed), or why it was left alone (`skipped`)."""
+    """The finished action (`FinishedAction`: `status` completed|failed), or why it was left alone (`skipped`).
+
+    JSON, not a model, while the inbound run (its invoker) reads it as a dict.
+    """
     approved = ACTION_APPROVED.parse(ctx.event.data)
     action_id = approved.action_id
 
-    claimed = ctx.step.run("claim-action", execution.claim, action_id, ctx.run_id)
-    if not claimed["claimed"]:
-        return {"id": action_id, "status": claimed.get("status"), "skipped": claimed["reason"]}
-    action = claimed["action"]
+    claimed = ctx.step.run("claim-action", steps.claim, action_id, ctx.run_id, output_type=Claim)
+    if not claimed.done or claimed.action is None:
+        return {"id": action_id, "status": claimed.status, "skipped": claimed.reason}
+    action = claimed.action
 
     outcome = _execute(ctx, action)
-    finished = ctx.step.run("finish-action", execution.finish, action_id, ctx.run_id, outcome)
-    ctx.step.run("comment-outcome", execution.comment_outcome, action["conversation_id"], finished, approved.decided_by)
-    return finished
+    finished = ctx.step.run("finish-action", steps.finish, action_id, ctx.run_id, outcome, output_type=FinishedAction)
+    ctx.step.run("comment-outcome", steps.comment_outcome, action.conversation_id, finished, approved.decided_by,
+                 output_type=Comment)
+    return finished.model_dump(mode="json")
 
 
 FUNCTIONS = [execute_approved_action, process_refund]

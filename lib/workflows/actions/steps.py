@@ -1,11 +1,11 @@
-"""Bodies of the steps that carry out a stored action: plain functions taking and returning JSON.
+"""Bodies of the steps that carry out a stored action: plain functions returning the models in `models.py`.
 
 An action executes once. `claim` moves it to `executing` by compare-and-set and
 remembers the claiming run, so a duplicate `action/approved` (or an event for an
 action nobody approved) finds nothing to claim, while a retry of the claiming
 step itself recognises its own run and goes on. `finish` closes it the same
 way. Outcomes a retry cannot change (the app does not support the action, the
-parameters are wrong) are returned as `{"ok": False, ...}` instead of raised, so
+parameters are wrong) are returned as `done=False` instead of raised, so
 the step is memoized and the run records them; only "try later" errors raise.
 """
 
@@ -18,6 +18,7 @@ from typing import Any
 from lib import audit
 from lib.actions import store
 from lib.actions.kinds import ActionType
+from lib.workflows.actions.models import AccessRevoked, ActionToRun, Claim, Comment, Execution, FinishedAction, Refunded
 
 logger = logging.getLogger("support.actions")
 
@@ -31,64 +32,64 @@ REQUIRED = {
 }
 
 
-def _action_json(record: store.ActionRecord) -> dict[str, Any]:
-    return record.model_dump(mode="json", include={"id", "type", "parameters", "status", "app_id", "conversation_id", "customer_email"})
-
-
-def claim(action_id: str, run_id: str) -> dict[str, Any]:
+def claim(action_id: str, run_id: str) -> Claim:
     """Take the action for this run: approved ones, or proposed ones that need no approval."""
     record = store.get_action(action_id)
     if record is None:
-        return {"claimed": False, "reason": f"no action {action_id!r} is stored"}
+        return Claim(done=False, reason=f"no action {action_id!r} is stored")
     claimable = [store.APPROVED] if record.requires_approval else [store.PROPOSED, store.APPROVED]
     if store.transition(action_id, from_=claimable, to=store.EXECUTING, execution_run_id=run_id):
         audit.record(ACTOR, "action.executing", action_id=action_id, conversation_id=record.conversation_id, run_id=run_id)
-    claimed = store.get_action(action_id)
-    assert claimed is not None
+    claimed = _stored(action_id)
     if not (claimed.status == store.EXECUTING and claimed.execution_run_id == run_id):  # ours, or a retry of our claim
         logger.info("action %s is %s; run %s leaves it alone", action_id, claimed.status, run_id)
-        return {"claimed": False, "reason": f"the action is {claimed.status}", "status": claimed.status}
-    return {"claimed": True, "action": _action_json(claimed)}
+        return Claim(done=False, reason=f"the action is {claimed.status}", status=claimed.status)
+    return Claim(done=True, action=ActionToRun.model_validate(claimed.model_dump()), status=claimed.status)
 
 
-def finish(action_id: str, run_id: str, outcome: dict[str, Any]) -> dict[str, Any]:
-    """Record the outcome (`{"ok", "result"|"error"}`) once; a repeat returns what was recorded."""
+def _stored(action_id: str) -> store.ActionRecord:
+    record = store.get_action(action_id)
+    if record is None:
+        raise LookupError(f"action {action_id!r} vanished while its run held it")
+    return record
+
+
+def finish(action_id: str, run_id: str, outcome: Execution) -> FinishedAction:
+    """Record the outcome once; a repeat returns what was recorded."""
     from lib.db.models import utcnow
 
-    ok = bool(outcome.get("ok"))
-    status = store.COMPLETED if ok else store.FAILED
+    status = store.COMPLETED if outcome.done else store.FAILED
     # A failure keeps whatever the action already holds (a refund made before a later step failed).
-    fields: dict[str, Any] = {"result": outcome.get("result"), "executed_at": utcnow()} if ok else {}
-    fields["error"] = None if ok else str(outcome.get("error") or "failed")[:5000]
+    fields: dict[str, Any] = {"result": outcome.result, "executed_at": utcnow()} if outcome.done else {}
+    fields["error"] = None if outcome.done else str(outcome.reason or "failed")[:5000]
     changed = store.transition(action_id, from_=[store.EXECUTING], to=status, **fields)
-    record = store.get_action(action_id)
-    assert record is not None
+    record = _stored(action_id)
     if changed:
         audit.record(ACTOR, f"action.{status}", action_id=action_id, conversation_id=record.conversation_id,
                      run_id=run_id, error=fields["error"])
-    return {"id": record.id, "type": record.type, "status": record.status, "result": record.result, "error": record.error}
+    return FinishedAction(id=record.id, type=record.type, status=record.status, result=record.result, error=record.error)
 
 
-def failure(error: str, *, manual: bool = False) -> dict[str, Any]:
-    return {"ok": False, "error": error, "manual": manual}
+def failure(reason: str, *, manual: bool = False) -> Execution:
+    return Execution(done=False, reason=reason, manual=manual)
 
 
-def run_integration_action(action: dict[str, Any]) -> dict[str, Any]:
+def run_integration_action(action: ActionToRun) -> Execution:
     """A transfer, email change or magic link through the app's integration."""
     from lib.apps.integration import IntegrationClient, IntegrationError, IntegrationUnavailable, IntegrationUnsupported
     from lib.apps.registry import UnknownApp, get_app_by_id
 
-    kind = ActionType(action["type"])
-    params = action.get("parameters") or {}
+    kind = ActionType(action.type)
+    params = action.parameters
     if kind not in REQUIRED:
         return failure(f"{kind} is not carried out through the app integration")
     missing = [name for name in REQUIRED[kind] if not params.get(name)]
     if missing:
         return failure(f"{kind} is missing {', '.join(missing)}")
-    if action.get("app_id") is None:
+    if action.app_id is None:
         return failure("the action names no registered app; a teammate must do it by hand", manual=True)
     try:
-        client = IntegrationClient(get_app_by_id(int(action["app_id"])))
+        client = IntegrationClient(get_app_by_id(action.app_id))
         if kind == ActionType.LICENSE_TRANSFER:
             result = client.transfer_purchase(params["purchaseId"], params["fromEmail"], params["toEmail"])
         elif kind == ActionType.EMAIL_CHANGE:
@@ -101,13 +102,13 @@ def run_integration_action(action: dict[str, Any]) -> dict[str, Any]:
         return failure(f"the app cannot do this itself ({exc}); a teammate must do it by hand", manual=True)
     except (IntegrationError, UnknownApp) as exc:
         return failure(str(exc))
-    return {"ok": True, "result": result}
+    return Execution(done=True, result=result)
 
 
 # --- refunds (the steps of `process-refund`) -------------------------------------------------------
 
 
-def stripe_refund(action_id: str, purchase_id: str, reason: str) -> dict[str, Any]:
+def stripe_refund(action_id: str, purchase_id: str, reason: str) -> Refunded:
     """Refund at Stripe once per action, and store the refund on the action at once.
 
     The attempt whose key is in use is stored on the action (`result.stripeAttempt`),
@@ -123,7 +124,7 @@ def stripe_refund(action_id: str, purchase_id: str, reason: str) -> dict[str, An
 
     record = store.get_action(action_id)
     if record is None:
-        return {"refunded": False, "error": f"no action {action_id!r} is stored", "code": "unknown_action"}
+        return Refunded(done=False, reason=f"no action {action_id!r} is stored", code="unknown_action")
     params = record.parameters or {}
     app = get_app_by_id(record.app_id) if record.app_id is not None else None
     account = app.stripe_account if app else None
@@ -135,7 +136,7 @@ def stripe_refund(action_id: str, purchase_id: str, reason: str) -> dict[str, An
                 audit.record("stripe", "refund.reconciled", action_id=action_id, conversation_id=record.conversation_id,
                              refund_id=found["id"], attempt=state["attempt"])
                 store.remember_refund(action_id, found)
-                return {"refunded": True, "refund": found}
+                return Refunded(done=True, refund=found)
             state = {"attempt": state["attempt"] + (1 if state["unsure"] == "5xx" else 0)}
             store.merge_result(action_id, **{store.ATTEMPT_KEY: state})  # before the request: a crash now must not reuse a spent key
         refund = create_refund(
@@ -149,13 +150,13 @@ def stripe_refund(action_id: str, purchase_id: str, reason: str) -> dict[str, An
         )
     except RefundRefused as exc:
         audit.record("stripe", "refund.refused", action_id=action_id, conversation_id=record.conversation_id, code=exc.code, error=str(exc))
-        return {"refunded": False, "error": str(exc), "code": exc.code}
+        return Refunded(done=False, reason=str(exc), code=exc.code)
     except RefundUnsure as exc:
         store.merge_result(action_id, **{store.ATTEMPT_KEY: {"attempt": state["attempt"], "unsure": exc.kind}})
         logger.warning("refund for action %s, attempt %d: %s; the retry reconciles first", action_id, state["attempt"], exc)
         raise
     store.remember_refund(action_id, refund)
-    return {"refunded": True, "refund": refund}
+    return Refunded(done=True, refund=refund)
 
 
 def refund_waits() -> list[timedelta]:
@@ -220,50 +221,50 @@ def refund_not_done(refund: dict[str, Any], waited: timedelta | None = None) -> 
     return f"{what} {refund.get('status')}{reason}; the customer got nothing back and access was left as it was"
 
 
-def revoke_access(action_id: str, purchase_id: str, reason: str) -> dict[str, Any]:
+def revoke_access(action_id: str, purchase_id: str, reason: str) -> AccessRevoked:
     """Tell the app to revoke what was refunded; unsupported or refused is recorded, not retried."""
     from lib.apps.integration import IntegrationClient, IntegrationError, IntegrationUnavailable, IntegrationUnsupported
     from lib.apps.registry import get_app_by_id
 
     record = store.get_action(action_id)
     if record is None or record.app_id is None:
-        return {"revoked": False, "reason": "the action names no registered app"}
+        return AccessRevoked(done=False, reason="the action names no registered app")
     try:
         answer = IntegrationClient(get_app_by_id(record.app_id)).revoke_access(purchase_id, reason=reason)
     except IntegrationUnavailable:
         raise
     except IntegrationUnsupported:
-        return {"revoked": False, "reason": "the app does not support revokeAccess"}
+        return AccessRevoked(done=False, reason="the app does not support revokeAccess")
     except IntegrationError as exc:
-        return {"revoked": False, "reason": str(exc)}
+        return AccessRevoked(done=False, reason=str(exc))
     audit.record(ACTOR, "access.revoked", action_id=action_id, conversation_id=record.conversation_id, purchase_id=purchase_id)
-    return {"revoked": True, "answer": answer}
+    return AccessRevoked(done=True, answer=answer)
 
 
 # --- telling teammates ---------------------------------------------------------------------------
 
 
-def describe(finished: dict[str, Any], decided_by: str | None = None) -> str:
+def describe(finished: FinishedAction, decided_by: str | None = None) -> str:
     """One comment for teammates in Front: what was done, or what they must do by hand."""
-    kind = str(finished.get("type", "action")).replace("_", " ")
+    kind = finished.type.replace("_", " ")
     by = f" (approved by {decided_by})" if decided_by else ""
-    if finished.get("status") != store.COMPLETED:
-        return f"Support AI: the {kind}{by} was not carried out: {finished.get('error') or finished.get('status')}. Please handle it by hand."
-    result = finished.get("result") or {}
+    if finished.status != store.COMPLETED:
+        return f"Support AI: the {kind}{by} was not carried out: {finished.error or finished.status}. Please handle it by hand."
+    result = finished.result or {}
     detail = ""
-    if finished.get("type") == ActionType.REFUND:
+    if finished.type == ActionType.REFUND:
         refund = result.get("refund") or {}
         detail = f" Stripe refund {refund.get('id')} ({refund.get('amount')} {str(refund.get('currency') or '').upper()}, {refund.get('status')})."
-        access = result.get("access") or {}
-        if not access.get("revoked"):
-            detail += f" Access was NOT revoked ({access.get('reason') or 'unknown'}): please revoke it by hand."
-    elif finished.get("type") == ActionType.MAGIC_LINK and isinstance(result.get("url"), str):
+        access = AccessRevoked.model_validate(result.get("access") or {"done": False, "reason": "unknown"})
+        if not access.done:
+            detail += f" Access was NOT revoked ({access.reason or 'unknown'}): please revoke it by hand."
+    elif finished.type == ActionType.MAGIC_LINK and isinstance(result.get("url"), str):
         detail = f" Sign-in link: {result['url']}"
     return f"Support AI: the {kind}{by} is done.{detail}"
 
 
-def comment_outcome(conversation_id: str, finished: dict[str, Any], decided_by: str | None = None) -> dict[str, Any]:
+def comment_outcome(conversation_id: str, finished: FinishedAction, decided_by: str | None = None) -> Comment:
     from lib.front.client import comment_best_effort
 
     text = describe(finished, decided_by)
-    return {"commented": comment_best_effort(conversation_id, text, what="Front comment on an action's outcome"), "text": text}
+    return Comment(done=comment_best_effort(conversation_id, text, what="Front comment on an action's outcome"), text=text)

@@ -17,11 +17,11 @@ the truth, so whichever path got there first, one outcome is sent, once.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import inngest
 
+from lib.approvals import APPROVAL_TTL
 from lib.inngest.client import get_client
 from lib.inngest.events import (
     ACTION_APPROVED,
@@ -31,71 +31,12 @@ from lib.inngest.events import (
     APPROVAL_REQUESTED,
     ActionApproved,
     ActionRejected,
-    ApprovalDecided,
 )
+from lib.workflows.approvals import steps
+from lib.workflows.approvals.models import SlackUpdate, StoredDecision
+from lib.workflows.results import Comment
 
-APPROVAL_TIMEOUT = timedelta(hours=24)
 RETRIES = 3
-
-
-def create_request(action_id: str) -> dict[str, Any]:
-    from lib.approvals import store
-
-    view = store.open_request(action_id, APPROVAL_TIMEOUT)
-    return {"actionId": view.action_id, "status": view.status, "expiresAt": view.expires_at.isoformat()}
-
-
-def notify_approvers(action_id: str) -> dict[str, Any]:
-    from lib.approvals.notify import notify_approvers as notify
-
-    return notify(action_id)
-
-
-def _stored_outcome(action_id: str) -> dict[str, Any]:
-    from lib.approvals import store
-
-    view = store.get(action_id)
-    if view is None:
-        return {"outcome": "unknown"}
-    if view.decided:
-        return {"outcome": view.status, "decidedBy": view.decided_by,
-                "decidedAt": view.decided_at.isoformat() if view.decided_at else None,
-                "channel": view.decision_channel, "reason": view.reason}
-    return {"outcome": view.status}
-
-
-def record_decision(decided: dict[str, Any]) -> dict[str, Any]:
-    """Record the awaited decision (a no-op if the endpoint already did); the stored decision wins."""
-    from lib.approvals import store
-
-    event = ApprovalDecided.model_validate(decided)
-    result = store.decide(event.action_id, event.decision, event.decided_by, event.channel, event.reason, handed_over=True)
-    if result.outcome == "expired":
-        store.expire(event.action_id)
-    return _stored_outcome(event.action_id)
-
-
-def handle_timeout(action_id: str) -> dict[str, Any]:
-    """Nobody decided in time: expire the request, unless a decision landed just before."""
-    from lib.approvals import store
-
-    store.expire(action_id)
-    return _stored_outcome(action_id)
-
-
-def update_slack(action_id: str, response_url: str | None, last_attempt: bool) -> dict[str, Any]:
-    """Show the outcome in the Slack message; Slack failures retry, except on the last attempt or a spent response URL."""
-    from lib.approvals.notify import update_slack_message
-    from lib.approvals.slack import SlackGone
-
-    try:
-        return update_slack_message(action_id, response_url)
-    except SlackGone as exc:
-        return {"updated": False, "error": str(exc)}
-    except Exception as exc:
-        if not last_attempt:
-            raise
-        return {"updated": False, "error": f"{type(exc).__name__}: {exc}"}
 
 
 @get_client().create_function(
@@ -108,46 +49,36 @@ def request_approval(ctx: inngest.ContextSync) -> dict[str, Any]:
     requested = APPROVAL_REQUESTED.parse(ctx.event.data)
     action_id = requested.action_id
 
-    ctx.step.run("create-request", create_request, action_id)
-    notified = ctx.step.run("notify-approvers", notify_approvers, action_id)
+    ctx.step.run("create-request", steps.create_request, action_id)
+    notified = ctx.step.run("notify-approvers", steps.notify_approvers, action_id)
     decided = ctx.step.wait_for_event(
         "wait-for-decision",
         event=APPROVAL_DECIDED.name,
         if_exp=APPROVAL_DECISION_MATCH.expression,
-        timeout=APPROVAL_TIMEOUT,
+        timeout=APPROVAL_TTL,
     )
     response_url = None
     if decided is None:
-        outcome = ctx.step.run("handle-timeout", handle_timeout, action_id)
+        outcome = ctx.step.run("handle-timeout", steps.handle_timeout, action_id, output_type=StoredDecision)
     else:
-        outcome = ctx.step.run("record-decision", record_decision, dict(decided.data))
+        outcome = ctx.step.run("record-decision", steps.record_decision, dict(decided.data), output_type=StoredDecision)
         response_url = APPROVAL_DECIDED.parse(decided.data).response_url
 
-    if outcome["outcome"] == "approved":
+    decided_by = outcome.decided_by or "unknown"
+    if outcome.outcome == "approved":
         approved = ActionApproved(action_id=action_id, conversation_id=requested.conversation_id,
-                                  app_id=requested.app_id, decided_by=outcome["decidedBy"])
+                                  app_id=requested.app_id, decided_by=decided_by)
         ctx.step.send_event("send-outcome", ACTION_APPROVED.build(approved, id=f"action-approved-{action_id}"))
-    elif outcome["outcome"] == "rejected":
+    elif outcome.outcome == "rejected":
         rejected = ActionRejected(action_id=action_id, conversation_id=requested.conversation_id,
-                                  app_id=requested.app_id, decided_by=outcome["decidedBy"], reason=outcome.get("reason"))
+                                  app_id=requested.app_id, decided_by=decided_by, reason=outcome.reason)
         ctx.step.send_event("send-outcome", ACTION_REJECTED.build(rejected, id=f"action-rejected-{action_id}"))
-    if notified.get("slack") and outcome["outcome"] in ("approved", "rejected", "expired"):
-        slack = ctx.step.run("update-slack-message", update_slack, action_id, response_url, ctx.attempt >= RETRIES)
-        return {"actionId": action_id, "notified": notified, **outcome, "slackUpdate": slack}
-    return {"actionId": action_id, "notified": notified, **outcome}
-
-
-def comment_rejection(rejected: dict[str, Any]) -> dict[str, Any]:
-    """Tell teammates in Front that the action was turned down (best effort)."""
-    from lib.actions.store import get_action
-    from lib.front.client import comment_best_effort
-
-    event = ActionRejected.model_validate(rejected)
-    action = get_action(event.action_id)
-    what = action.type if action else "the proposed action"
-    text = f"Support AI: {what} was rejected by {event.decided_by}" + (f" ({event.reason})" if event.reason else "") + "."
-    commented = comment_best_effort(event.conversation_id, text, what="Front comment for a rejected action")
-    return {"commented": commented, "text": text}
+    summary = {"actionId": action_id, "notified": notified, **outcome.model_dump(mode="json", by_alias=True, exclude_none=True)}
+    if notified.get("slack") and outcome.outcome in ("approved", "rejected", "expired"):
+        slack = ctx.step.run("update-slack-message", steps.update_slack, action_id, response_url, ctx.attempt >= RETRIES,
+                             output_type=SlackUpdate)
+        summary["slackUpdate"] = slack.model_dump(mode="json")
+    return summary
 
 
 @get_client().create_function(
@@ -155,9 +86,10 @@ def comment_rejection(rejected: dict[str, Any]) -> dict[str, Any]:
     name="Comment on a rejected action",
     trigger=inngest.TriggerEvent(event=ACTION_REJECTED.name),
     retries=3,
+    output_type=Comment,
 )
-def notify_rejection(ctx: inngest.ContextSync) -> dict[str, Any]:
-    return ctx.step.run("comment-in-front", comment_rejection, dict(ctx.event.data))
+def notify_rejection(ctx: inngest.ContextSync) -> Comment:
+    return ctx.step.run("comment-in-front", steps.comment_rejection, dict(ctx.event.data), output_type=Comment)
 
 
 FUNCTIONS = [request_approval, notify_rejection]

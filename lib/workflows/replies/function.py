@@ -7,35 +7,23 @@ a send that was already past its sleep when the reply arrived.
 
 from __future__ import annotations
 
-from typing import Any
-
 import inngest
 
-from lib import audit, conversations
 from lib.inngest.client import get_client
 from lib.inngest.events import FRONT_OUTBOUND_SENT
+from lib.workflows.replies import steps
+from lib.workflows.replies.models import Superseded
 
 
 @get_client().create_function(
     fn_id="record-human-reply",
     name="Record a teammate's reply",
     trigger=inngest.TriggerEvent(event=FRONT_OUTBOUND_SENT.name),
+    output_type=Superseded,
 )
-def record_human_reply(ctx: inngest.ContextSync) -> dict[str, Any]:
+def record_human_reply(ctx: inngest.ContextSync) -> Superseded:
     reply = FRONT_OUTBOUND_SENT.parse(ctx.event.data)
-
-    def supersede() -> dict[str, Any]:
-        superseded = conversations.supersede_pending_drafts(reply.conversation_id)
-        audit.record(
-            reply.author_email or "teammate",
-            "conversation.human_replied",
-            conversation_id=reply.conversation_id,
-            message_id=reply.message_id,
-            superseded_drafts=superseded,
-        )
-        return {"supersededDrafts": superseded}
-
-    return ctx.step.run("supersede-drafts", supersede)
+    return ctx.step.run("supersede-drafts", steps.supersede, reply, output_type=Superseded)
 
 
 FUNCTIONS = [record_human_reply]
