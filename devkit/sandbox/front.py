@@ -197,6 +197,7 @@ class FakeFront:
         self._page_tokens: dict[str, tuple[str, int, int]] = {}
         self._lock = threading.Lock()
         self._offset = 0.0
+        self._frozen_at: float | None = None
         self._window: tuple[float, int] = (0.0, 0)  # (start, requests) of the current minute
         self._bursts: dict[str, tuple[int, int]] = {}  # resource -> (second, requests)
         self._env = EnvSwap()
@@ -282,6 +283,12 @@ class FakeFront:
         """Move the fake's clock (rate-limit windows) forward instead of sleeping."""
         with self._lock:
             self._offset += seconds
+
+    def freeze(self) -> None:
+        """Stop the fake's clock where it is (only `advance` moves it): a test of a per-second window
+        then cannot straddle a second boundary on a slow machine."""
+        with self._lock:
+            self._frozen_at = time.time()
 
     def calls_to(self, method: str, path: str) -> int:
         return sum(1 for call in self.calls if call == (method, path))
@@ -493,7 +500,7 @@ class FakeFront:
     # -- helpers ----------------------------------------------------------------
 
     def _now(self) -> float:
-        return time.time() + self._offset
+        return (self._frozen_at if self._frozen_at is not None else time.time()) + self._offset
 
     def _limit(self, method: str, path: str) -> ResponseReturnValue | None:
         """Front's company limit per minute and burst limit per resource: 429 with Retry-After."""
