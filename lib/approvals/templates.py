@@ -22,6 +22,7 @@ ACTION = """{% macro action_card(item, token=None, compact=False) %}
   <h2>{{ item.action_type }}{% if item.app_name %} · {{ item.app_name }}{% endif %}</h2>
   <dl>
     <dt>Customer</dt><dd class="customer">{{ item.customer_email or "unknown" }}</dd>
+    <dt>Category</dt><dd class="category">{{ item.category or "unknown" }}{% if item.confidence is not none %} (confidence {{ "%.2f"|format(item.confidence) }}){% endif %}</dd>
     <dt>Agent's reasoning</dt><dd class="reasoning">{{ item.agent_reasoning or "(none)" }}</dd>
     <dt>Parameters</dt><dd><pre class="parameters">{{ item.parameters | tojson_pretty }}</pre></dd>
     <dt>Conversation</dt><dd><a class="front-link" href="https://app.frontapp.com/open/{{ item.conversation_id | urlencode }}" target="_blank" rel="noopener">Open in Front</a></dd>

@@ -68,7 +68,9 @@ def final(
         params = {k: None for k in ("purchase_id", "amount", "reason", "from_email", "to_email", "email")}
         params.update(action.get("parameters") or {})
         action = {"type": action["type"], "parameters": params}
-    return {"content": json.dumps({"reasoning": reasoning, "action": action, "draft_response": draft, **extra})}
+    # `category` and `confidence` are required by the strict schema, so a strict-mode model always writes them.
+    fields = {"reasoning": reasoning, "action": action, "draft_response": draft, "category": "other", "confidence": 0.5}
+    return {"content": json.dumps({**fields, **extra})}
 
 
 def content(text: str) -> dict[str, Any]:
@@ -251,12 +253,15 @@ def default_brain(body: dict[str, Any]) -> dict[str, Any]:
         return tool_call("get_purchases", {"user_id": str(user.get("id"))})
     purchases = (by_id.get(results.get("get_purchases")) or {}).get("result") or []
     if not purchases:
-        return final(reasoning="fake brain: refund request but no purchases found", draft="Hi,\n\nWhich order would you like refunded?")
+        return final(reasoning="fake brain: refund request but no purchases found", draft="Hi,\n\nWhich order would you like refunded?",
+                     category="refund", confidence=0.6)
     first = purchases[0]
     return final(
         reasoning=f"fake brain: the customer asked for a refund of purchase {first.get('id')}",
         action={"type": "refund", "parameters": {"purchase_id": str(first.get("id")), "reason": "customer asked for a refund"}},
         draft=f"Hi,\n\nWe've requested a refund for {first.get('product') or 'your purchase'}; we'll confirm once it's processed.",
+        category="refund",
+        confidence=0.8,
     )
 
 
