@@ -227,9 +227,21 @@ class FakeOpenAI:
         }
 
 
+def route_answer(route: str = "respond", category: str = "question", reason: str = "fake router") -> dict[str, Any]:
+    """A scripted answer of the routing classifier (lib.routing.classifier.RouteOutput)."""
+    return {"content": json.dumps({"route": route, "category": category, "reason": reason})}
+
+
 def default_brain(body: dict[str, Any]) -> dict[str, Any]:
-    """Refund requests: lookup_user -> get_purchases -> refund of the first purchase. Anything else: a plain reply."""
+    """Refund requests: lookup_user -> get_purchases -> refund of the first purchase. Anything else: a plain reply.
+
+    A routing classifier request (response format `RouteOutput`) gets `respond`: the rules
+    already took what is obviously automatic.
+    """
     from lib.agent.prompts import parse_user_prompt
+
+    if ((body.get("response_format") or {}).get("json_schema") or {}).get("name") == "RouteOutput":
+        return route_answer()
 
     messages = body.get("messages") or []
     document = next(
