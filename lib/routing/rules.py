@@ -46,7 +46,7 @@ def _rx(*parts: str) -> re.Pattern[str]:
 
 # -- senders -----------------------------------------------------------------------------------
 BOUNCE_SENDER = _rx(r"^(?:mailer-daemon|postmaster|mail-daemon|bounces?|mdaemon)(?:[+@.\-]|$)")
-NO_REPLY_SENDER = _rx(r"^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|dont[-_.]?reply|noreply-\w+)(?:[+@.\-]|$)")
+NO_REPLY_SENDER = _rx(r"(?:^|[-_.+])(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|dont[-_.]?reply)(?:[-_.+]|$)")
 BOUNCE_NAME = _rx(r"^mail delivery (?:subsystem|system)$", r"^microsoft outlook$", r"^mail delivery service$")
 
 # -- bounces (delivery status notifications) ---------------------------------------------------
@@ -77,9 +77,16 @@ AUTO_SUBJECT = _rx(
 )
 AUTO_BODY = _rx(
     r"\bi(?:'m| am) (?:currently )?(?:out of (?:the )?office|away from (?:the office|my desk)|on (?:annual |parental |maternity )?leave|on (?:holiday|vacation))\b",
-    r"\bi will be (?:out of (?:the )?office|away|on leave|on holiday)\b", r"\bwith limited access to (?:e-?mail|my inbox)\b",
+    r"\bi will be (?:out of (?:the )?office|away|on leave|on holiday)\b", r"\bi(?:'m| am) away (?:until|till|from|on)\b",
+    r"\bfor urgent (?:matters|enquiries|inquiries|issues|requests)\b", r"\bwith limited access to (?:e-?mail|my inbox)\b",
     r"\bi will (?:respond|reply|get back to you|return your (?:e-?mail|message)) (?:when|as soon as|upon) (?:i(?:'m| am) back|my return)\b",
-    r"\bthis is an? auto(?:mated|matic)(?:ally generated)? (?:response|reply|message|notification)\b",
+    r"\bthis is an? auto(?:mated|matic)(?:ally generated)? (?:vacation |holiday |out[- ]of[- ]office )?(?:response|reply|message|notification)\b",
+    r"\(auto-?reply\)", r"\(?this is an automatic (?:vacation )?reply sent by\b", r"\bchecking (?:e-?mail|messages) (?:only )?occasionally\b",
+    r"\b(?:your|the) (?:request|case|ticket|message|enquiry|inquiry) (?:has been|was) (?:received|logged|created|registered)\b",
+    r"\bwe(?:'ve| have) received your (?:message|e-?mail|request|enquiry|inquiry)\b.{0,80}\b(?:will|shall) (?:respond|reply|get back|be in touch|answer)",
+    r"\bwill (?:respond|reply|answer|get back to you) within \d+\s*(?:business |working )?(?:hours|days)\b",
+    r"\bwe(?:'re| are) experiencing (?:high|heavy) (?:volumes?|demand)\b",
+    r"\bihr anliegen wurde\b.{0,60}\berfasst\b", r"\bwir melden uns (?:in k[üu]rze|schnellstm[öo]glich)\b",
     r"\bplease do not reply to this (?:e-?mail|message)\b", r"\bthis mailbox is not monitored\b",
     r"\bich bin (?:derzeit |bis (?:zum |einschlie(?:ß|ss)lich )?\S+ )?(?:nicht im b[üu]ro|au(?:ß|ss)er haus|im urlaub|abwesend)",
     r"\bbin ich (?:nicht im b[üu]ro|abwesend|im urlaub)", r"\bkeinen zugriff auf meine e-?mails\b",
@@ -104,11 +111,12 @@ INJECTION = _rx(
 LEGAL = _rx(
     r"\b(?:my|our) (?:lawyer|attorney|solicitor|legal (?:team|counsel|department))\b", r"\blegal action\b", r"\blawsuit\b",
     r"\b(?:i|we)(?:'ll| will| am going to| are going to) sue\b", r"\bsue (?:you|your company)\b", r"\bsmall claims\b",
-    r"\bcease and desist\b", r"\bconsumer protection\b", r"\b(?:ftc|bbb|trading standards|attorney general)\b",
+    r"\bcease and desist\b", r"\bwithout prejudice\b", r"\bwe represent\b", r"\b(?:copyright|trademark) infringement\b",
+    r"\binfring(?:es|ing|ement)\b", r"\bconsumer protection\b", r"\b(?:ftc|bbb|trading standards|attorney general)\b",
     r"\bgdpr complaint\b", r"\bdata protection authority\b", r"\bletter before action\b",
     r"\b(?:mein(?:em|en)?|unser(?:em|en)?) (?:anwalt|rechtsanwalt|anw[äa]ltin)\b", r"\brechtliche schritte\b",
     r"\bverbraucherzentrale\b", r"\babmahnung\b", r"\bklage\b",
-    r"\bmon avocat\b", r"\bpoursuites?(?: judiciaires?)?\b", r"\bmise en demeure\b", r"\b(?:la )?dgccrf\b",
+    r"\b(?:mon|notre) avocat\b", r"\bservice juridique\b", r"\bproc[ée]dure judiciaire\b", r"\bpoursuites?(?: judiciaires?)?\b", r"\bmise en demeure\b", r"\b(?:la )?dgccrf\b",
     r"\bmi abogad[oa]\b", r"\bacciones legales\b", r"\b(?:demandar(?:les|los)?|poner una demanda)\b", r"\bdenuncia\b",
 )
 CHARGEBACK = _rx(
@@ -116,7 +124,7 @@ CHARGEBACK = _rx(
     r"\b(?:open(?:ed)?|file[ds]?|raise[ds]?) a (?:dispute|claim)\b", r"\bpaypal (?:dispute|claim)\b",
     r"\b(?:contact(?:ed)?|call(?:ed)?|tell|told|ask(?:ed)?) my (?:bank|card issuer|credit card company)\b",
     r"\bmy bank (?:to )?(?:reverse|dispute|block)\b",
-    r"\br[üu]ckbuchung\b", r"\blastschrift (?:zur[üu]ck|widerrufen)\b", r"\bzahlung (?:bei meiner bank )?(?:zur[üu]ckbuchen|reklamieren)\b",
+    r"\br[üu]ckbuchung\b", r"\blastschrift (?:zur[üu]ck|widerrufen)\b", r"\bzur[üu]ckgebucht\b", r"\bzur[üu]ckbuchen\b", r"\bzahlung (?:bei meiner bank )?(?:zur[üu]ckbuchen|reklamieren)\b",
     r"\bopposition (?:bancaire|aupr[èe]s de ma banque)\b", r"\bcontest(?:er|ation) (?:le |du |de )?(?:paiement|pr[ée]l[èe]vement)\b",
     r"\bcontracargo\b", r"\b(?:reclamaci[óo]n|disputa) (?:con|en|ante) (?:mi|el) banco\b",
 )
@@ -124,7 +132,7 @@ ESCALATION = _rx(
     r"\b(?:speak|talk) (?:to|with) (?:a |your |the )?(?:manager|supervisor|human|real person|someone in charge)\b",
     r"\bworst (?:customer )?(?:service|support|company|experience)\b", r"\bthis is (?:a |an )?(?:scam|fraud|ripoff|rip-off|joke|disgrace)\b",
     r"\byou(?:'re| are) (?:scammers|thieves|crooks|frauds)\b", r"\bf+u+c+k", r"\bshit\b", r"\bbullshit\b",
-    r"\bfinal warning\b", r"\bi am (?:absolutely )?(?:furious|livid|disgusted)\b", r"\bpublic(?:ly)? (?:review|post)\b.*\b(?:twitter|reddit|trustpilot)\b",
+    r"\bfinal warning\b", r"\bi(?:'m| am) (?:absolutely |so |really )?(?:furious|livid|disgusted|fuming)\b", r"\bpublic(?:ly)? (?:review|post)\b.*\b(?:twitter|reddit|trustpilot)\b",
     r"\b(?:twitter|reddit|trustpilot|social media)\b.*\beveryone (?:will )?know\b",
     r"\bunversch[äa]mt\b", r"\bfrechheit\b", r"\bbetr[üu]ger\b", r"\bschei(?:ß|ss)e?\b", r"\binakzeptabel\b.*!",
     r"\bescroqu", r"\barnaque\b", r"\bputain\b", r"\binadmissible\b", r"\bhonteux\b",
@@ -146,20 +154,22 @@ SENSITIVE = _rx(
 SPAM = _rx(
     r"\bseo (?:services|agency|expert|audit)\b", r"\bguest post(?:ing)?\b", r"\bbacklinks?\b", r"\bfirst page of google\b",
     r"\brank(?:ing)? (?:higher )?on google\b", r"\blead generation\b", r"\bincrease your (?:traffic|sales|revenue|followers)\b",
-    r"\b(?:bitcoin|crypto(?:currency)?) (?:investment|opportunity|trading)\b", r"\bdear (?:sir|madam|sir/madam|friend|beneficiary)\b",
+    r"\b(?:bitcoin|crypto(?:currency)?) (?:investment|opportunity|trading)\b", r"\bdear (?:friend|beneficiary)\b",
     r"\b(?:you have|you've) (?:won|been selected)\b", r"\blottery\b", r"\binheritance\b.*\b(?:million|usd|funds)\b",
     r"\bwe (?:offer|provide) (?:affordable |cheap |high[- ]quality )?(?:web|app|software|mobile) development\b",
     r"\boutsourc(?:e|ing) (?:your )?(?:development|team)\b", r"\bdedicated developers?\b", r"\bhire (?:our )?(?:offshore )?developers\b",
     r"\bbusiness proposal\b", r"\bclaim your (?:prize|reward)\b", r"\bviagra\b", r"\bcasino\b", r"\bcheap (?:meds|pills)\b",
     r"\bi came across your (?:website|app|site) and noticed\b", r"\bverify your mailbox\b", r"\bmailbox (?:is full|quota)\b",
-    r"\bwould you be interested in (?:a )?(?:partnership|collaboration|our services)\b",
+    r"\bwould you be interested in (?:a )?(?:partnership|collaboration|our services)\b", r"\bmedia kit\b",
+    r"\b(?:sponsored|featured) (?:post|slot|placement|listing)\b", r"\bexternaliser votre\b",
 )
 NEWSLETTER = _rx(
     r"\b(?:click here )?to unsubscribe\b", r"\bunsubscribe (?:here|from (?:this|these|our))\b", r"^\s*unsubscribe\s*$",
     r"\|\s*unsubscribe\b", r"\bunsubscribe\s*\|", r"\bview (?:this e-?mail |it )?in (?:your |a )?browser\b",
     r"\bmanage (?:your )?(?:e-?mail |subscription |notification )?preferences\b", r"\byou(?:'re| are) receiving this (?:e-?mail|message|newsletter)\b",
     r"\bvom newsletter abmelden\b", r"\bnewsletter abbestellen\b", r"\bhier abmelden\b",
-    r"\bse d[ée]sinscrire\b", r"\bse d[ée]sabonner\b", r"\bpour vous d[ée]sabonner\b",
+    r"\b(?:se|vous) d[ée]sinscrire\b", r"\bse d[ée]sabonner\b", r"\bpour vous d[ée]sabonner\b", r"\bpour ne plus recevoir\b",
+    r"\b(?:r[ée]pondez|reply|responda|antworten sie mit) (?:stop|baja|unsubscribe|abmelden)\b",
     r"\bdarse de baja\b", r"\bcancelar (?:la )?suscripci[óo]n\b", r"\bpara dejar de recibir\b",
 )
 
@@ -177,6 +187,9 @@ OPEN_ENDED = _rx(
     r"\bcan you\b", r"\bone more\b", r"\banother\b", r"\bissue\b", r"\bproblem\b", r"\berror\b", r"\brefund\b", r"\bwhen\b", r"\bhow\b",
     r"\baber\b", r"\bnoch\b", r"\bnicht\b", r"\bkein", r"\bbitte\b", r"\bmais\b", r"\bencore\b", r"\bpas\b", r"\bs'il vous pla[iî]t\b",
     r"\bpero\b", r"\btodav[ií]a\b", r"\bsigue\b", r"\bno\b", r"\bpor favor\b",
+    # a thank-you that goes on to ask for something: "thank you, I'd like ...", "merci de ..." (= please)
+    r"@", r"\bwould like\b", r"\bi'?d like\b", r"\bwant\b", r"\bneed\b", r"\bupdate\b", r"\bchange\b", r"\bmerci de\b",
+    r"\bm[öo]chte\b", r"\bvoudrais\b", r"\bquiero\b", r"\bnecesito\b", r"\bquisiera\b",
 )
 MAX_CLOSER_CHARS = 280
 
@@ -236,9 +249,26 @@ def automatic(sender_email: str, sender_name: str, subject: str, body: str) -> R
     return None
 
 
-def needs_person(subject: str, body: str) -> RuleMatch | None:
+SIGN_IN_ELSEWHERE = _rx(
+    r"\b(?:log ?in|sign[- ]?in|magic|reset|access|verification)\b[^.\n]{0,40}\b(?:link|code|email)\b[^.\n]{0,60}?\bto ([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})",
+)
+
+
+def sign_in_elsewhere(sender_email: str, text: str) -> RuleMatch | None:
+    """A sign-in link or code asked for at an address other than the sender's: how accounts are taken over."""
+    for found in SIGN_IN_ELSEWHERE.finditer(text):
+        if found.group(1).lower() != sender_email.lower():
+            return RuleMatch("human", "sensitive", "sign_in_elsewhere",
+                             f"asks for sign-in access to be sent to another address ({found.group(1)})")
+    return None
+
+
+def needs_person(subject: str, body: str, sender_email: str = "") -> RuleMatch | None:
     """Legal threats, chargebacks, angry escalations, sensitive requests, and attempts to instruct the assistant."""
     text = f"{subject}\n{own_text(body) or body}"
+    elsewhere = sign_in_elsewhere(sender_email, text)
+    if elsewhere is not None:
+        return elsewhere
     for pattern, category, reason in (
         (INJECTION, "prompt_injection", "the message tries to give the assistant instructions"),
         (LEGAL, "legal", "the customer mentions legal steps"),
@@ -285,4 +315,4 @@ def first_match(
     guarded = loop_guard(seconds_since_auto_send, auto)
     if guarded is not None:
         return guarded
-    return auto or needs_person(subject, body) or junk(subject, body) or closer(subject, body)
+    return auto or needs_person(subject, body, sender_email) or junk(subject, body) or closer(subject, body)
