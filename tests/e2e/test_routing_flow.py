@@ -39,3 +39,20 @@ def test_a_legal_threat_gets_a_comment_and_no_draft(sqlite_url: str, scene_facto
     assert run["output"]["route"]["route"] == "human" and run["output"]["action"] is None
     assert scene.front.drafts == [] and len(scene.front.comments) == 1
     assert conversations.route_of("cnv_legal") == ("human", run["output"]["route"]["reason"])
+
+
+def test_a_classifier_that_stays_down_hands_the_conversation_to_a_person(sqlite_url: str, scene_factory: Any,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.e2e.test_support_flow import _always_500
+    from tests.fakes.server import LocalServer
+
+    scene = scene_factory()
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    with LocalServer(_always_500) as openai_down:
+        monkeypatch.setenv("OPENAI_BASE_URL", f"{openai_down.url}/v1")
+        scene.customer_writes("cnv_router_down", "Does the Pro plan include the API?", event_id="evt_router_down")
+        [run] = scene.stack.wait_for_run("handle-inbound-message", timeout=60)
+
+    assert run["output"]["needsHuman"] is True and run["output"]["route"] is None
+    assert scene.front.drafts == []
+    assert any("routing failed" in c["body"] for c in scene.front.comments)
