@@ -68,10 +68,15 @@ BOUNCE_BODY = _rx(
 # -- automatic replies (out of office, holidays, ticket acknowledgements) ----------------------
 AUTO_SUBJECT = _rx(
     r"^\s*(?:automatic reply|auto(?:matic)?[- ]?reply|auto[- ]?response|autoreply)\s*:", r"^\s*auto\s*:",
-    r"\bout of (?:the )?office\b", r"^\s*ooo\b", r"\babwesenheitsnotiz\b", r"^\s*automatische antwort\s*:",
-    r"\babwesend\b", r"^\s*r[ée]ponse automatique\s*:", r"\babsence du bureau\b", r"^\s*absent\b",
-    r"^\s*respuesta autom[aá]tica\s*:", r"\bfuera de la oficina\b", r"^\s*risposta automatica\s*:",
-    r"^\s*(?:automatisch antwoord|afwezig)\b", r"\bon (?:annual )?leave\b", r"\bon vacation\b",
+    r"^\s*out of (?:the )?office\s*(?::|$)", r"^\s*ooo\b", r"\babwesenheitsnotiz\b", r"^\s*automatische antwort\s*:",
+    r"^\s*r[ée]ponse automatique\s*:", r"^\s*respuesta autom[aá]tica\s*:", r"^\s*risposta automatica\s*:",
+    r"^\s*(?:automatisch antwoord|afwezig)\b",
+)
+# Subjects that are usually, not always, automatic ("Out of office next week: pause my plan?"): they
+# count only when the sender's own words ask nothing.
+SOFT_AUTO_SUBJECT = _rx(
+    r"\bout of (?:the )?office\b", r"\babwesend\b", r"^\s*absent\b", r"\babsence du bureau\b", r"\bfuera de la oficina\b",
+    r"\bon (?:annual )?leave\b", r"\bon vacation\b",
     r"\bwe(?:'ve| have) received your (?:message|email|request)\b", r"\[ticket #?\w+\]\s*(?:received|created)\b",
     r"^\s*thank you for (?:contacting|your (?:email|message))\b.*\b(?:received|ticket)\b",
 )
@@ -241,9 +246,9 @@ def automatic(sender_email: str, sender_name: str, subject: str, body: str) -> R
         return RuleMatch("no_reply", "bounce", "bounce_body", "the text is a delivery failure notice")
     if NO_REPLY_SENDER.search(local):
         return RuleMatch("no_reply", "automated_sender", "no_reply_sender", f"sent from a no-reply address ({sender_email})")
-    if AUTO_SUBJECT.search(subject):
-        return RuleMatch("no_reply", "auto_reply", "auto_reply_subject", f"an automatic reply ({subject.strip()[:80]!r})")
     own = own_text(body)
+    if AUTO_SUBJECT.search(subject) or (SOFT_AUTO_SUBJECT.search(subject) and "?" not in own and "?" not in subject):
+        return RuleMatch("no_reply", "auto_reply", "auto_reply_subject", f"an automatic reply ({subject.strip()[:80]!r})")
     if AUTO_BODY.search(own) and "?" not in own:
         return RuleMatch("no_reply", "auto_reply", "auto_reply_body", "the text is an out-of-office or automatic reply")
     return None

@@ -97,3 +97,11 @@ def test_loop_guard_sends_anything_else_right_after_our_automatic_reply_to_a_per
     assert (decision.route, decision.rule) == ("human", "loop_guard")
     later = route(_context("Your reply did not help, how do I reset it?"), seconds_since_auto_send=LOOP_GUARD_SECONDS + 1)
     assert later.route == "respond"
+
+
+@pytest.mark.parametrize(("subject", "body"), [
+    ("Out of office next week", "I'll be on leave from Monday. Can I pause my plan until I'm back?"),
+    ("Charged while on vacation", "I was charged twice while I was away, can you check?"),
+])
+def test_a_subject_that_merely_sounds_automatic_still_reaches_the_agent_when_the_sender_asks(subject: str, body: str) -> None:
+    assert route(_context(body, subject=subject)).route == "respond"
