@@ -12,7 +12,7 @@ PYTHON := $(shell for p in python3.12 $$(ls -d $$HOME/.pyenv/versions/3.12*/bin/
 	"$$p" $(IS_312) >/dev/null 2>&1 && { echo "$$p"; break; }; done)
 endif
 
-.PHONY: setup requirements migrate dev serve test bench clean
+.PHONY: setup requirements migrate dev serve test bench eval clean
 
 $(STAMP): pyproject.toml requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "make: this project needs Python 3.12 (as Vercel runs it): none found as python3.12 on PATH or under ~/.pyenv/versions/3.12*. Install it (e.g. pyenv install 3.12) or run PYTHON=/path/to/python3.12 make $(MAKECMDGOALS)" >&2; exit 1; }
@@ -47,6 +47,11 @@ test: setup
 
 bench: setup
 	$(PY) -m bench
+
+# The routing/agent eval over tests/evals/data: prints the table, writes bench/eval_results.json.
+# Offline without OPENAI_API_KEY; with it, the classifier and the OpenAI agent (tokens, cost).
+eval: setup
+	$(PY) -m tests.evals
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache

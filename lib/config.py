@@ -59,6 +59,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("OPENAI_API_KEY", None, "OpenAI key; unset means the documented offline rules agent"),
     Variable("OPENAI_BASE_URL", None, "OpenAI-compatible API origin (tests point it at a fake)"),
     Variable("OPENAI_MODEL", "gpt-4.1-mini", "model the agent uses"),
+    Variable("OPENAI_ROUTER_MODEL", "gpt-4.1-nano", "model of the routing classifier (one structured-output call for messages the routing rules leave open)"),
     Variable("OPENAI_TIMEOUT_SECONDS", "30", "per-request timeout of the OpenAI client, in seconds"),
     Variable("OPENAI_MAX_RETRIES", "2", "retries the OpenAI SDK makes on connection errors, 408/409/429 and 5xx before the agent gives up"),
     Variable("STRIPE_SECRET_KEY", None, "Stripe secret key for refunds"),

@@ -57,6 +57,43 @@ def mark_needs_human(conversation_id: str, reason: str) -> None:
     audit.record("workflow", "conversation.needs_human", conversation_id=conversation_id, reason=reason)
 
 
+def record_route(conversation_id: str, route: str, reason: str) -> None:
+    """Remember how the `route` step routed the conversation's latest message, and why."""
+    from lib.db import get_db
+    from lib.db.models import Conversation
+
+    with get_db().session() as session:
+        row = session.get(Conversation, conversation_id)
+        if row is None:
+            row = Conversation(id=conversation_id)
+            session.add(row)
+        row.route = route
+        row.route_reason = reason[:500]
+
+
+def route_of(conversation_id: str) -> tuple[str | None, str | None]:
+    """(route, reason) stored for the conversation."""
+    from lib.db import get_db
+    from lib.db.models import Conversation
+
+    with get_db().session() as session:
+        row = session.get(Conversation, conversation_id)
+        return (row.route, row.route_reason) if row else (None, None)
+
+
+def last_auto_send(conversation_id: str) -> datetime | None:
+    """When we last auto-sent a reply into this conversation (naive UTC), for the loop guard."""
+    from sqlalchemy import func, select
+
+    from lib.db import get_db
+    from lib.db.models import Draft
+
+    with get_db().session() as session:
+        return session.scalar(
+            select(func.max(Draft.updated_at)).where(Draft.conversation_id == conversation_id, Draft.status == DRAFT_SENT)
+        )
+
+
 def needs_human(conversation_id: str) -> bool:
     from lib.db import get_db
     from lib.db.models import Conversation
@@ -67,7 +104,14 @@ def needs_human(conversation_id: str) -> bool:
 
 
 def record_draft(
-    *, conversation_id: str, run_id: str, front_draft_id: str | None, body: str, send_after: datetime | None
+    *,
+    conversation_id: str,
+    run_id: str,
+    front_draft_id: str | None,
+    body: str,
+    send_after: datetime | None,
+    category: str | None = None,
+    confidence: float | None = None,
 ) -> dict[str, Any]:
     """Store the draft once per run: a retried step returns the row the first attempt wrote.
 
@@ -86,6 +130,8 @@ def record_draft(
                 front_draft_id=front_draft_id,
                 body=body,
                 send_after=send_after,
+                category=category,
+                confidence=confidence,
             )
             session.add(row)
             session.flush()

@@ -493,11 +493,6 @@ def _event_received(scene: Scene, name: str, action_id: str) -> bool:
 
 
 def _wait_for(predicate: Callable[[], Any], timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(0.1)
+    from devkit.sandbox.server import wait_until
+
+    return wait_until(predicate, timeout, interval=0.1)

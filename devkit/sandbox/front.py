@@ -164,6 +164,9 @@ ENTERPRISE_RPM = 200
 BURST_PER_SECOND = 5
 MAX_LIMIT = 100  # spec: parameter `limit`, maximum 100
 COMPANY_HOST = "localhost"  # the fake's `<company>.api.frontapp.com`: another name for 127.0.0.1
+# Spec `UpdateConversation` (core-api.json): its properties, and the `status` enum.
+UPDATE_CONVERSATION_FIELDS = frozenset({"assignee_id", "inbox_id", "status", "status_id", "tag_ids", "description", "due_at", "custom_fields"})
+CONVERSATION_STATUSES = ("archived", "open", "deleted", "spam")
 
 
 class FakeFront:
@@ -188,6 +191,7 @@ class FakeFront:
         self.replies: list[dict[str, Any]] = []
         self.comments: list[dict[str, Any]] = []
         self.deleted_drafts: list[dict[str, Any]] = []
+        self.tags: dict[str, str] = {}  # tag id -> name: the company's tags (`add_tag`)
         self.calls: list[tuple[str, str]] = []
         self.hosts: list[str] = []
         self.rate_limited: list[tuple[str, str, int]] = []  # (method, path, Retry-After) of each 429 the limiter gave
@@ -197,6 +201,7 @@ class FakeFront:
         self._page_tokens: dict[str, tuple[str, int, int]] = {}
         self._lock = threading.Lock()
         self._offset = 0.0
+        self._frozen_at: float | None = None
         self._window: tuple[float, int] = (0.0, 0)  # (start, requests) of the current minute
         self._bursts: dict[str, tuple[int, int]] = {}  # resource -> (second, requests)
         self._env = EnvSwap()
@@ -219,6 +224,7 @@ class FakeFront:
                 "id": conversation_id,
                 "subject": subject,
                 "status": "unassigned",
+                "tags": [],
                 "inbox_id": inbox_id,
                 "channel_id": channel_id,
                 "message_ids": [],
@@ -232,6 +238,11 @@ class FakeFront:
         with self._lock:
             self.messages[message["id"]] = message
             self.conversations[conversation_id]["message_ids"].append(message["id"])
+
+    def add_tag(self, tag_id: str, name: str) -> None:
+        """A tag the company has (Front: created under Settings or `POST /tags`)."""
+        with self._lock:
+            self.tags[tag_id] = name
 
     def merge(self, source_id: str, into_id: str) -> None:
         """A teammate merges `source_id` into `into_id`: its messages move, and requests on it answer 301.
@@ -282,6 +293,12 @@ class FakeFront:
         """Move the fake's clock (rate-limit windows) forward instead of sleeping."""
         with self._lock:
             self._offset += seconds
+
+    def freeze(self) -> None:
+        """Stop the fake's clock where it is (only `advance` moves it): a test of a per-second window
+        then cannot straddle a second boundary on a slow machine."""
+        with self._lock:
+            self._frozen_at = time.time()
 
     def calls_to(self, method: str, path: str) -> int:
         return sum(1 for call in self.calls if call == (method, path))
@@ -388,6 +405,7 @@ class FakeFront:
             if conversation is None:
                 return _error(404, f"conversation {conversation_id} not found")
             shown = {k: v for k, v in conversation.items() if k not in ("message_ids", "inbox_id", "channel_id")}
+            shown["tags"] = [{"id": t, "name": self.tags.get(t)} for t in conversation.get("tags", [])]  # spec: TagResponse objects
             return jsonify({"_links": {"self": f"{self.company_url}/conversations/{conversation_id}"}, **shown})
 
         @app.get("/conversations/<conversation_id>/messages")
@@ -455,6 +473,47 @@ class FakeFront:
                 self.comments.append(created)
             return jsonify(created), 201
 
+        @app.patch("/conversations/<conversation_id>")
+        def update_conversation(conversation_id: str) -> ResponseReturnValue:
+            # Spec `update-conversation` (core-api.json, schema `UpdateConversation`): `status` is one of
+            # archived/open/deleted/spam, `tag_ids` replaces the tags; "204 No content"; 400 "Invalid input".
+            body = request.get_json(silent=True)
+            with self._lock:
+                conversation = self.conversations.get(conversation_id)
+                if conversation is None:
+                    return _error(404, f"conversation {conversation_id} not found")
+                if not isinstance(body, dict) or not body:
+                    return _error(400, "a JSON object with the fields to update is required")
+                unknown = set(body) - UPDATE_CONVERSATION_FIELDS
+                if unknown:
+                    return _error(400, f"unknown fields: {', '.join(sorted(unknown))}")
+                if "status" in body and body["status"] not in CONVERSATION_STATUSES:
+                    return _error(400, f"status must be one of {', '.join(CONVERSATION_STATUSES)}")
+                if "tag_ids" in body:
+                    problem = self._check_tags(body["tag_ids"])
+                    if problem:
+                        return problem
+                    conversation["tags"] = list(body["tag_ids"])
+                if "status" in body:
+                    conversation["status"] = body["status"]
+            return "", 204
+
+        @app.post("/conversations/<conversation_id>/tags")
+        def add_conversation_tags(conversation_id: str) -> ResponseReturnValue:
+            # Spec `add-conversation-tag`: body `TagIds` with `tag_ids` required; "204 No content".
+            body = request.get_json(silent=True)
+            with self._lock:
+                conversation = self.conversations.get(conversation_id)
+                if conversation is None:
+                    return _error(404, f"conversation {conversation_id} not found")
+                if not isinstance(body, dict) or "tag_ids" not in body:
+                    return _error(400, "body.tag_ids is required")
+                problem = self._check_tags(body["tag_ids"])
+                if problem:
+                    return problem
+                conversation["tags"].extend(t for t in body["tag_ids"] if t not in conversation["tags"])
+            return "", 204
+
         @app.delete("/drafts/<draft_id>")
         def delete_draft(draft_id: str) -> ResponseReturnValue:
             # Spec `DeleteDraft`: `version` is required; a version that is not the
@@ -493,7 +552,7 @@ class FakeFront:
     # -- helpers ----------------------------------------------------------------
 
     def _now(self) -> float:
-        return time.time() + self._offset
+        return (self._frozen_at if self._frozen_at is not None else time.time()) + self._offset
 
     def _limit(self, method: str, path: str) -> ResponseReturnValue | None:
         """Front's company limit per minute and burst limit per resource: 429 with Retry-After."""
@@ -545,6 +604,19 @@ class FakeFront:
             "is_draft": True,
             "draft_mode": draft.get("mode"),
         }
+
+    def _check_tags(self, tag_ids: Any) -> ResponseReturnValue | None:
+        """`tag_ids` must be an array of ids (spec `TagIds`); an id the company does not have is refused.
+
+        The spec lists no answer for an unknown tag; the fake answers 404 as Front does for any
+        resource id it does not know, rather than silently accepting it (unkind on purpose).
+        """
+        if not isinstance(tag_ids, list) or not all(isinstance(t, str) and t for t in tag_ids):
+            return _error(400, "tag_ids must be an array of tag ids")
+        missing = [t for t in tag_ids if t not in self.tags]
+        if missing:
+            return _error(404, f"tag {missing[0]} not found")
+        return None
 
     def _check_write(self, conversation_id: str, body: dict[str, Any]) -> ResponseReturnValue | None:
         if conversation_id not in self.conversations:

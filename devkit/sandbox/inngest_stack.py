@@ -20,13 +20,12 @@ pass the client to use for serving as `client=`.
 
 from __future__ import annotations
 
-import time
 from types import TracebackType
 from typing import Any, Callable
 
 import requests
 
-from devkit.sandbox.server import EnvSwap, LocalServer
+from devkit.sandbox.server import EnvSwap, LocalServer, wait_until
 
 _ENV_KEYS = (
     "INNGEST_DEV",
@@ -158,14 +157,7 @@ class InngestStack:
 
     def wait_for(self, predicate: Callable[[], Any], timeout: float = 20) -> Any:
         """Poll `predicate` until it returns something truthy; that value is returned."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError(f"condition not met within {timeout}s; runs: {self._summary()}")
-            time.sleep(0.05)
+        return wait_until(predicate, timeout, lambda: f"; runs: {self._summary()}")
 
     def wait_for_run(self, fn_id: str, *, status: str = "Completed", count: int = 1, timeout: float = 20) -> list[dict]:
         """The first `count` runs of `fn_id` (oldest first) once that many have `status`.

@@ -68,7 +68,9 @@ def final(
         params = {k: None for k in ("purchase_id", "amount", "reason", "from_email", "to_email", "email")}
         params.update(action.get("parameters") or {})
         action = {"type": action["type"], "parameters": params}
-    return {"content": json.dumps({"reasoning": reasoning, "action": action, "draft_response": draft, **extra})}
+    # `category` and `confidence` are required by the strict schema, so a strict-mode model always writes them.
+    fields = {"reasoning": reasoning, "action": action, "draft_response": draft, "category": "other", "confidence": 0.5}
+    return {"content": json.dumps({**fields, **extra})}
 
 
 def content(text: str) -> dict[str, Any]:
@@ -225,9 +227,21 @@ class FakeOpenAI:
         }
 
 
+def route_answer(route: str = "respond", category: str = "question", reason: str = "fake router") -> dict[str, Any]:
+    """A scripted answer of the routing classifier (lib.routing.classifier.RouteOutput)."""
+    return {"content": json.dumps({"route": route, "category": category, "reason": reason})}
+
+
 def default_brain(body: dict[str, Any]) -> dict[str, Any]:
-    """Refund requests: lookup_user -> get_purchases -> refund of the first purchase. Anything else: a plain reply."""
+    """Refund requests: lookup_user -> get_purchases -> refund of the first purchase. Anything else: a plain reply.
+
+    A routing classifier request (response format `RouteOutput`) gets `respond`: the rules
+    already took what is obviously automatic.
+    """
     from lib.agent.prompts import parse_user_prompt
+
+    if ((body.get("response_format") or {}).get("json_schema") or {}).get("name") == "RouteOutput":
+        return route_answer()
 
     messages = body.get("messages") or []
     document = next(
@@ -251,12 +265,15 @@ def default_brain(body: dict[str, Any]) -> dict[str, Any]:
         return tool_call("get_purchases", {"user_id": str(user.get("id"))})
     purchases = (by_id.get(results.get("get_purchases")) or {}).get("result") or []
     if not purchases:
-        return final(reasoning="fake brain: refund request but no purchases found", draft="Hi,\n\nWhich order would you like refunded?")
+        return final(reasoning="fake brain: refund request but no purchases found", draft="Hi,\n\nWhich order would you like refunded?",
+                     category="refund", confidence=0.6)
     first = purchases[0]
     return final(
         reasoning=f"fake brain: the customer asked for a refund of purchase {first.get('id')}",
         action={"type": "refund", "parameters": {"purchase_id": str(first.get("id")), "reason": "customer asked for a refund"}},
         draft=f"Hi,\n\nWe've requested a refund for {first.get('product') or 'your purchase'}; we'll confirm once it's processed.",
+        category="refund",
+        confidence=0.8,
     )
 
 

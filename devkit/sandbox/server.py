@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from types import TracebackType
 from typing import Any, Callable, Mapping
 
 from werkzeug.serving import BaseWSGIServer, make_server
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float, describe: Callable[[], str] = lambda: "", interval: float = 0.05) -> Any:
+    """Poll `predicate` until it returns something truthy and return that (a wait, never a speed check)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s{describe()}")
+        time.sleep(interval)
 
 
 class EnvSwap:

@@ -42,6 +42,8 @@ class ActionRecord(BaseModel):
     error: str | None = None
     executed_at: datetime | None = None
     execution_run_id: str | None = None
+    category: str | None = None
+    confidence: float | None = None
 
 
 def action_id_for(*parts: str) -> str:
@@ -60,6 +62,8 @@ def create_action(
     agent_reasoning: str | None = None,
     customer_email: str | None = None,
     status: str = PROPOSED,
+    category: str | None = None,
+    confidence: float | None = None,
 ) -> ActionRecord:
     """Store a proposed action; storing the same id again returns the stored one unchanged."""
     from sqlalchemy.exc import IntegrityError
@@ -82,6 +86,8 @@ def create_action(
                 agent_reasoning=agent_reasoning,
                 customer_email=customer_email,
                 status=status,
+                category=category,
+                confidence=confidence,
             )
             session.add(row)
             session.flush()

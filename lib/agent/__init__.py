@@ -63,11 +63,15 @@ def apply_policy(proposal: "AgentProposal", context: "AgentContext", mode: str) 
         requires_approval=needed,
         approval_reason=why,
         mode=mode,  # type: ignore[arg-type]
+        category=proposal.category,
+        confidence=proposal.confidence,
     )
     logger.info(
-        "agent decided for %s (%s): action=%s requires_approval=%s (%s)",
+        "agent decided for %s (%s): category=%s confidence=%.2f action=%s requires_approval=%s (%s)",
         context.conversation_id,
         mode,
+        proposal.category,
+        proposal.confidence,
         proposal.action.type if proposal.action else None,
         needed,
         why,

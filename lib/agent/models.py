@@ -16,6 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from lib.actions.kinds import ActionType
 
 
+# What a customer message is about, as the agent (model or offline rules) classifies it. Stored with the
+# action and the draft and shown to approvers; `lib.routing` has its own categories for what it routes away.
+Category = Literal["refund", "transfer", "access", "billing", "product_question", "bug_report", "account", "feedback", "other"]
+CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
+
+
 class _Lenient(BaseModel):
     """Context pieces come from other steps and external APIs: unknown keys are ignored, not fatal."""
 
@@ -32,6 +38,8 @@ class AppInfo(_Lenient):
     auto_send: bool = False
     auto_send_delay_seconds: int = 300
     approval_policy: dict[str, Any] = Field(default_factory=dict)
+    no_reply_action: str = "none"
+    no_reply_tag_id: str | None = None
 
     @field_validator("approval_policy", mode="before")
     @classmethod
@@ -124,6 +132,8 @@ class AgentProposal(BaseModel):
     reasoning: str
     action: ProposedAction | None = None
     draft_response: str | None = None
+    category: Category = "other"
+    confidence: float = Field(default=0.5, ge=0.0, le=1.0)
 
 
 class AgentDecision(BaseModel):
@@ -135,6 +145,8 @@ class AgentDecision(BaseModel):
     requires_approval: bool
     approval_reason: str | None = None
     mode: Literal["openai", "offline"]
+    category: Category = "other"
+    confidence: float = 0.5
 
 
 # --- the LLM's structured output -----------------------------------------------------------------
@@ -178,10 +190,14 @@ class ModelOutput(BaseModel):
     reasoning: str = Field(description="why you chose this action and reply; for the human reviewer")
     action: ModelAction | None = Field(default=None, description="the one action to propose, or null")
     draft_response: str | None = Field(default=None, description="the reply to the customer in Markdown, or null to leave it to a human")
+    category: Category = Field(description="what the message is about")
+    confidence: float = Field(description="how sure you are of the action and reply, from 0 (guess) to 1 (certain)")
 
     def to_proposal(self) -> AgentProposal:
         return AgentProposal(
             reasoning=self.reasoning,
             action=self.action.to_proposed() if self.action else None,
             draft_response=self.draft_response,
+            category=self.category,
+            confidence=min(1.0, max(0.0, self.confidence)),  # strict mode cannot bound it for us everywhere
         )

@@ -16,6 +16,13 @@ Rules, first match wins, on the latest customer message (subject and body):
    a `magic_link` to the customer's own address.
 4. anything else: no action and a holding reply saying a teammate will answer.
 
+Each rule sets a category and a fixed confidence (there is no model to be unsure):
+transfer/email change with the new address 0.8 (`transfer`/`account`), without it 0.6;
+refund 0.8 with a purchase on record, 0.5 without (`refund`); sign-in 0.7 (`access`);
+anything else 0.3, as `billing` (invoices, receipts, VAT), `bug_report` (errors, crashes),
+`product_question` (any other question) or `other`. The keywords include common German,
+French and Spanish words for the same requests.
+
 Approval is not decided here: `lib.agent.policy` applies afterwards, as for the model.
 """
 
@@ -26,7 +33,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from lib.actions.kinds import ActionType
-from lib.agent.models import AgentContext, AgentProposal, ProposedAction
+from lib.agent.models import AgentContext, AgentProposal, Category, ProposedAction
 from lib.agent.policy import parse_time
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
@@ -35,18 +42,29 @@ TRANSFER = re.compile(
     r"\btransfer (?:my |the |this |our |a )?(?:licen[cs]e|account|purchase|subscription|seat)s?\b"
     r"|\btransfer\b[^.?!\n]*\bto [A-Za-z0-9._%+-]+@"
     r"|\bmove (?:my |the )?(?:licen[cs]e|account|purchase|subscription)"
-    r"|\b(?:change|update) (?:my |the )?(?:account )?e-?mail|\bnew e-?mail address|\bdifferent e-?mail",
+    r"|\b(?:change|update) (?:my |the )?(?:account )?e-?mail|\bnew e-?mail address|\bdifferent e-?mail"
+    r"|\b(?:lizenz|konto) (?:auf|an) .{0,40}(?:übertragen|umziehen)|\btransf[ée]rer (?:ma |la |mon )?(?:licence|compte)"
+    r"|\btransferir (?:mi |la |el )?(?:licencia|cuenta)|\bcambiar (?:mi )?(?:correo|e-?mail)|\bchanger (?:mon |d')?(?:adresse )?e-?mail",
     re.IGNORECASE,
 )
-EMAIL_CHANGE = re.compile(r"\b(?:change|update) (?:my |the )?(?:account )?e-?mail|\bnew e-?mail address", re.IGNORECASE)
+EMAIL_CHANGE = re.compile(
+    r"\b(?:change|update) (?:my |the )?(?:account )?e-?mail|\bnew e-?mail address|\bcambiar (?:mi )?(?:correo|e-?mail)"
+    r"|\bchanger (?:mon |d')?(?:adresse )?e-?mail|\be-?mail-?adresse (?:ändern|aktualisieren)",
+    re.IGNORECASE,
+)
 REFUND = re.compile(
-    r"\brefund|\bmoney back\b|\bcharged (?:me )?twice\b|\bdouble[- ]charged\b|\breimburse|\bchargeback\b",
+    r"\brefund|\bmoney back\b|\bcharged (?:me )?twice\b|\bdouble[- ]charged\b|\breimburse|\bchargeback\b"
+    r"|\br[üu]ckerstattung|\bgeld zur[üu]ck|\berstatt|\brembours|\breembols|\bdevoluci[óo]n|\bdevolver (?:el|mi) dinero",
     re.IGNORECASE,
 )
 LOGIN = re.compile(
-    r"\blog ?in\b|\blogin\b|\bsign ?in\b|\bmagic link\b|\bpassword\b|\blocked out\b|\bcan'?t access\b|\bcannot access\b|\baccess my account\b",
+    r"\blog ?in\b|\blogin\b|\bsign ?in\b|\bmagic link\b|\bpassword\b|\blocked out\b|\bcan'?t access\b|\bcannot access\b|\baccess my account\b"
+    r"|\banmelden\b|\beinloggen\b|\bpasswort\b|\bse connecter\b|\bconnexion\b|\bmot de passe\b|\biniciar sesi[óo]n\b|\bcontrase[ñn]a\b"
+    r"|\bacceder a mi cuenta\b",
     re.IGNORECASE,
 )
+BILLING = re.compile(r"\binvoice|\breceipt|\bvat\b|\bbilling|\bcharge[ds]?\b|\brechnung|\bfacture|\bfactura|\bquittung|\bpayment method", re.IGNORECASE)
+BUG = re.compile(r"\berror\b|\bcrash|\bbug\b|\bbroken\b|\bdoesn'?t work|\bnot working|\bfehler|\babsturz|\berreur|\bplante\b|\bno funciona", re.IGNORECASE)
 
 SIGNATURE = "\n\nBest,\nThe {app} team"
 
@@ -64,7 +82,17 @@ def run(context: AgentContext) -> AgentProposal:
         reasoning="Offline rules: the message is not a refund, sign-in or transfer request; a teammate should answer it.",
         action=None,
         draft_response=_reply(context, "Thanks for getting in touch. A member of our team will look into this and get back to you shortly."),
+        category=_other_category(text),
+        confidence=0.3,
     )
+
+
+def _other_category(text: str) -> Category:
+    if BILLING.search(text):
+        return "billing"
+    if BUG.search(text):
+        return "bug_report"
+    return "product_question" if "?" in text else "other"
 
 
 def _refund(context: AgentContext, text: str) -> AgentProposal:
@@ -78,6 +106,8 @@ def _refund(context: AgentContext, text: str) -> AgentProposal:
                 "I'm sorry to hear that. I couldn't find a purchase under this email address. Could you reply with the "
                 "email you used at checkout, or your order number, so we can look into the refund?",
             ),
+            category="refund",
+            confidence=0.5,
         )
     product = purchase.get("product") or "your purchase"
     params: dict[str, Any] = {"purchaseId": str(purchase["id"]), "reason": "Customer asked for a refund"}
@@ -89,6 +119,8 @@ def _refund(context: AgentContext, text: str) -> AgentProposal:
             f"I'm sorry {product} didn't work out for you. I've requested a refund of {_money(purchase)} for {product}; "
             "we'll confirm by email once it has been processed. Refunds usually show up on your statement within 5-10 business days.",
         ),
+        category="refund",
+        confidence=0.8,
     )
 
 
@@ -99,6 +131,8 @@ def _login(context: AgentContext) -> AgentProposal:
             reasoning="Offline rules: sign-in problem, but the customer's email is unknown.",
             action=None,
             draft_response=_reply(context, "Sorry you're having trouble signing in. Which email address do you use for your account?"),
+            category="access",
+            confidence=0.7,
         )
     return AgentProposal(
         reasoning=f"Offline rules: sign-in problem; proposing a magic sign-in link to the customer's own address {email}.",
@@ -108,6 +142,8 @@ def _login(context: AgentContext) -> AgentProposal:
             f"Sorry you're having trouble signing in. We're sending a fresh sign-in link to {email}; it is valid for a "
             "limited time, so please use it soon. If it doesn't arrive within a few minutes, check your spam folder.",
         ),
+        category="access",
+        confidence=0.7,
     )
 
 
@@ -119,6 +155,8 @@ def _transfer(context: AgentContext, text: str) -> AgentProposal:
             reasoning="Offline rules: transfer or email change request without the new address.",
             action=None,
             draft_response=_reply(context, "Happy to help with that. Which email address should we move it to?"),
+            category="account" if EMAIL_CHANGE.search(text) else "transfer",
+            confidence=0.6,
         )
     target = targets[0]
     purchase = _latest_purchase(context)
@@ -135,7 +173,9 @@ def _transfer(context: AgentContext, text: str) -> AgentProposal:
         what = f"transfer purchase {purchase['id']} ({product}) to {target}"
         reply = f"Thanks! We'll transfer {product} to {target} and confirm once it's done."
     action.parameters = {k: v for k, v in action.parameters.items() if v is not None}
-    return AgentProposal(reasoning=f"Offline rules: proposing to {what}.", action=action, draft_response=_reply(context, reply))
+    category: Category = "account" if action.type == ActionType.EMAIL_CHANGE else "transfer"
+    return AgentProposal(reasoning=f"Offline rules: proposing to {what}.", action=action, draft_response=_reply(context, reply),
+                         category=category, confidence=0.8)
 
 
 def _latest_purchase(context: AgentContext) -> dict[str, Any] | None:

@@ -127,6 +127,9 @@ def run(context: AgentContext) -> AgentProposal:
         except openai.OpenAIError as exc:  # length or content-filter stops: no usable answer
             raise AgentUnavailable(f"OpenAI gave no usable answer: {type(exc).__name__}: {exc}") from exc
         else:
+            from lib.agent import usage
+
+            usage.record(model, completion.usage)
             if not completion.choices:
                 problem = "it had no choices"
             else:

@@ -36,11 +36,13 @@ How you work:
   done: say it has been requested and that the customer will hear back. Do not invent facts, prices or
   policies. If you cannot help, set draft_response to null so a person answers.
 - Finish with only the JSON object the response format describes: reasoning (for the support team),
-  action (or null) and draft_response (or null)."""
+  action (or null), draft_response (or null), category (what the message is about: refund, transfer,
+  access for sign-in trouble, billing, product_question, bug_report, account, feedback or other) and
+  confidence (0 to 1: how sure you are that the action and reply are right)."""
 
 REPAIR = (
     "Your last answer could not be used: {error}. Answer again with only a JSON object with the keys "
-    "reasoning, action and draft_response, exactly as the response format describes."
+    "reasoning, action, draft_response, category and confidence, exactly as the response format describes."
 )
 
 

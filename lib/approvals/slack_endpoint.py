@@ -20,10 +20,9 @@ from typing import Any
 
 from flask import Request, Response, jsonify
 
-from lib import config
 from lib.config import MissingSetting
 from lib.fallback import with_fallback
-from lib.web.parsing import BadInput, bounded_body, header
+from lib.web.parsing import BadInput, header, webhook_body
 
 # Slack's 3 s less a margin for the network between Slack and us.
 ANSWER_BUDGET_SECONDS = 2.5
@@ -57,7 +56,7 @@ def handle_interaction(request: Request) -> Response:
 
     deadline = time.monotonic() + ANSWER_BUDGET_SECONDS
     try:
-        body = bounded_body(request, config.env_int("MAX_WEBHOOK_BYTES"))
+        body = webhook_body(request)
         timestamp = header(request.headers, "X-Slack-Request-Timestamp")
         signature = header(request.headers, "X-Slack-Signature")
     except BadInput as exc:

@@ -62,6 +62,8 @@ class ApprovalView(BaseModel):
     agent_reasoning: str | None = None
     customer_email: str | None = None
     app_name: str | None = None
+    category: str | None = None
+    confidence: float | None = None
 
     @property
     def decided(self) -> bool:
@@ -329,4 +331,6 @@ def _view(row: Any) -> ApprovalView:
         agent_reasoning=action.agent_reasoning,
         customer_email=action.customer_email,
         app_name=app_name,
+        category=action.category,
+        confidence=action.confidence,
     )

@@ -29,6 +29,7 @@ ACTION = """{% macro action_card(item, token=None, compact=False, brief=None) %}
       for <span class="product">{{ brief.purchase.product or "an unnamed product" }}</span>, bought <span class="purchased">{{ brief.purchased_on or "on an unknown date" }}</span>
       (purchase {{ brief.purchase.id }})</dd>{% endif %}
     {% if brief and brief.draft_response %}<dt>Reply the agent drafted</dt><dd><div class="draft-reply">{{ brief.draft_response }}</div></dd>{% endif %}
+    <dt>Category</dt><dd class="category">{{ item.category or "unknown" }}{% if item.confidence is not none %} (confidence {{ "%.2f"|format(item.confidence) }}){% endif %}</dd>
     <dt>Agent's reasoning</dt><dd class="reasoning">{{ item.agent_reasoning or "(none)" }}</dd>
     <dt>Parameters</dt><dd><pre class="parameters">{{ item.parameters | tojson_pretty }}</pre></dd>
     <dt>Conversation</dt><dd><a class="front-link" href="https://app.frontapp.com/open/{{ item.conversation_id | urlencode }}" target="_blank" rel="noopener">Open in Front</a></dd>

@@ -64,6 +64,9 @@ def _settings(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
     parser.add_argument("--no-auto-send", dest="auto_send", action="store_false")
     parser.add_argument("--auto-send-delay", dest="auto_send_delay_seconds", type=_delay, default=300 if defaults else None, metavar="SECONDS")
     parser.add_argument("--policy", dest="approval_policy", type=_policy, metavar="JSON", help="approval policy as a JSON object")
+    parser.add_argument("--no-reply", dest="no_reply_action", choices=("none", "archive", "tag"), default="none" if defaults else None,
+                        help="what Front does with conversations routed no_reply (tag needs --no-reply-tag)")
+    parser.add_argument("--no-reply-tag", dest="no_reply_tag_id", metavar="TAG_ID", help="Front tag id for --no-reply tag, e.g. tag_123")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
             auto_send=args.auto_send,
             auto_send_delay_seconds=args.auto_send_delay_seconds,
             approval_policy=args.approval_policy,
+            no_reply_action=args.no_reply_action,
+            no_reply_tag_id=args.no_reply_tag_id,
         )
         print(f"integration secret (shown once; give it to the app): {record.integration_secret}")
         _print(record)
@@ -116,7 +121,8 @@ def run(args: argparse.Namespace) -> int:
         record = registry.rotate_secret(args.slug)
         print(f"new integration secret (shown once; give it to the app): {record.integration_secret}")
     elif args.command == "set":
-        fields = ("name", "front_inbox_id", "integration_url", "stripe_account", "auto_send", "auto_send_delay_seconds", "approval_policy")
+        fields = ("name", "front_inbox_id", "integration_url", "stripe_account", "auto_send", "auto_send_delay_seconds", "approval_policy",
+                  "no_reply_action", "no_reply_tag_id")
         changes = {field: getattr(args, field) for field in fields if getattr(args, field) is not None}
         if not changes:
             raise CliError("set: nothing to change; pass at least one option (see --help)")

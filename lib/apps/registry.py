@@ -15,6 +15,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 CACHE_TTL_SECONDS = 60.0
+# What Front does with a conversation the router sends to `no_reply`: leave it, archive it, or tag it.
+NO_REPLY_ACTIONS = ("none", "archive", "tag")
 
 
 class AppRecord(BaseModel):
@@ -32,6 +34,8 @@ class AppRecord(BaseModel):
     auto_send: bool = False
     auto_send_delay_seconds: int = 300
     approval_policy: dict[str, Any] = Field(default_factory=dict)
+    no_reply_action: str = "none"
+    no_reply_tag_id: str | None = None
 
     def public(self) -> dict[str, Any]:
         """The record without its secret, for step outputs and logs."""
@@ -110,11 +114,14 @@ def create_app(
     auto_send_delay_seconds: int = 300,
     approval_policy: dict[str, Any] | None = None,
     integration_secret: str | None = None,
+    no_reply_action: str = "none",
+    no_reply_tag_id: str | None = None,
 ) -> AppRecord:
     """Register an app; a fresh integration secret is generated unless one is given."""
     from lib.db import get_db
     from lib.db.models import App
 
+    check_no_reply(no_reply_action, no_reply_tag_id)
     row = App(
         slug=slug,
         name=name,
@@ -125,6 +132,8 @@ def create_app(
         auto_send=auto_send,
         auto_send_delay_seconds=auto_send_delay_seconds,
         approval_policy=approval_policy or {},
+        no_reply_action=no_reply_action,
+        no_reply_tag_id=no_reply_tag_id,
     )
     from sqlalchemy.exc import IntegrityError
 
@@ -137,6 +146,14 @@ def create_app(
         raise DuplicateApp(f"an app with slug {slug!r} or Front inbox {front_inbox_id!r} is already registered") from exc
     clear_cache()
     return record
+
+
+def check_no_reply(action: str | None, tag_id: str | None) -> None:
+    """Refuse a `no_reply` setting Front could not carry out (tagging needs a tag id)."""
+    if action is not None and action not in NO_REPLY_ACTIONS:
+        raise ValueError(f"no_reply_action must be one of {', '.join(NO_REPLY_ACTIONS)}, got {action!r}")
+    if action == "tag" and not tag_id:
+        raise ValueError("no_reply_action 'tag' needs no_reply_tag_id (a Front tag id, e.g. tag_123)")
 
 
 def generate_secret() -> str:
@@ -163,7 +180,8 @@ def list_apps() -> list[AppRecord]:
 
 
 UPDATABLE_FIELDS = frozenset(
-    {"name", "front_inbox_id", "integration_url", "stripe_account", "auto_send", "auto_send_delay_seconds", "approval_policy"}
+    {"name", "front_inbox_id", "integration_url", "stripe_account", "auto_send", "auto_send_delay_seconds", "approval_policy",
+     "no_reply_action", "no_reply_tag_id"}
 )
 
 
@@ -195,6 +213,8 @@ def _modify(slug: str, changes: dict[str, Any]) -> AppRecord:
                 raise UnknownApp(f"no app is registered with slug {slug!r}")
             for field, value in changes.items():
                 setattr(row, field, value)
+            if "no_reply_action" in changes or "no_reply_tag_id" in changes:
+                check_no_reply(row.no_reply_action, row.no_reply_tag_id)
             session.flush()
             record = AppRecord.model_validate(row)
     except IntegrityError as exc:

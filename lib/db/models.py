@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, Index
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, Index
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -40,6 +40,9 @@ class App(Base):
     auto_send: Mapped[bool] = mapped_column(Boolean, default=False)
     auto_send_delay_seconds: Mapped[int] = mapped_column(Integer, default=300)
     approval_policy: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # What Front does with a conversation routed `no_reply`: "none", "archive" or "tag" (with no_reply_tag_id).
+    no_reply_action: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
+    no_reply_tag_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 
@@ -56,6 +59,8 @@ class Conversation(Base):
     status: Mapped[str] = mapped_column(String(32), default="open")
     last_message_id: Mapped[str | None] = mapped_column(String(64))
     needs_human: Mapped[bool] = mapped_column(Boolean, default=False)
+    route: Mapped[str | None] = mapped_column(String(16))  # respond | no_reply | human, from the `route` step
+    route_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 
@@ -79,6 +84,8 @@ class Action(Base):
     error: Mapped[str | None] = mapped_column(Text)
     executed_at: Mapped[datetime | None] = mapped_column(Timestamp)
     execution_run_id: Mapped[str | None] = mapped_column(String(64))  # the run that claimed it for execution
+    category: Mapped[str | None] = mapped_column(String(32))  # the agent's category (refund, access, ...)
+    confidence: Mapped[float | None] = mapped_column(Float)  # the agent's confidence, 0..1
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 
@@ -140,5 +147,7 @@ class Draft(Base):
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(32), default="created")
     send_after: Mapped[datetime | None] = mapped_column(Timestamp)
+    category: Mapped[str | None] = mapped_column(String(32))
+    confidence: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)

@@ -251,12 +251,15 @@ class FrontClient:
             raise FrontError(301, f"conversation {conversation_id} was moved but Front names no other conversation")
         return current
 
-    def _post_to_conversation(self, conversation_id: str, suffix: str, payload: dict[str, Any]) -> tuple[Any, str]:
-        """POST under a conversation, repeated on the surviving conversation when it was merged (Front: 301)."""
+    def _post_to_conversation(
+        self, conversation_id: str, suffix: str, payload: dict[str, Any], *, method: str = "POST"
+    ) -> tuple[Any, str]:
+        """A write on (or under) a conversation, repeated on the surviving conversation when it was merged (Front: 301)."""
         current = conversation_id
         for _ in range(MAX_MOVES + 1):
+            path = f"/conversations/{_segment(current)}" + (f"/{suffix}" if suffix else "")
             try:
-                return self.request("POST", f"/conversations/{_segment(current)}/{suffix}", json=payload), current
+                return self.request(method, path, json=payload), current
             except FrontMoved as moved:
                 merged = self._merged_into(current, moved.location)
                 logger.info("Front conversation %s was merged into %s; repeating POST %s there", current, merged, suffix)
@@ -315,6 +318,16 @@ class FrontClient:
     def add_comment(self, conversation_id: str, body: str) -> dict[str, Any]:
         answer, landed = self._post_to_conversation(conversation_id, "comments", {"body": body})
         return {**(answer or {}), "conversation_id": landed}
+
+    def archive_conversation(self, conversation_id: str) -> str:
+        """Archive it (spec `update-conversation`: PATCH with `status: archived`, 204); the id it landed on."""
+        _, landed = self._post_to_conversation(conversation_id, "", {"status": "archived"}, method="PATCH")
+        return landed
+
+    def add_tags(self, conversation_id: str, tag_ids: list[str]) -> str:
+        """Add tags (spec `add-conversation-tag`: POST `{tag_ids}`, 204); the id it landed on."""
+        _, landed = self._post_to_conversation(conversation_id, "tags", {"tag_ids": list(tag_ids)})
+        return landed
 
     def get_draft(self, draft_id: str) -> dict[str, Any]:
         """A draft as Front has it now (drafts are messages: `GET /messages/{id}` gives its `version`)."""

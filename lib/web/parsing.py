@@ -52,6 +52,17 @@ def bounded_body(request: Any, limit: int) -> bytes:
     return body
 
 
+def webhook_body(request: Any) -> bytes:
+    """A webhook's raw body under `MAX_WEBHOOK_BYTES`; `BadInput(413)` naming the setting otherwise."""
+    from lib import config
+
+    limit = config.env_int("MAX_WEBHOOK_BYTES")
+    try:
+        return bounded_body(request, limit)
+    except BadInput:
+        raise BadInput(f"body larger than MAX_WEBHOOK_BYTES ({limit} bytes)", 413) from None
+
+
 # -- JSON -----------------------------------------------------------------------
 
 # Possessive, and an unterminated string runs to the end: linear on any input (no backtracking, no restarts).

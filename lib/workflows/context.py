@@ -63,6 +63,8 @@ def app_fallback(inbound: InboundReceived) -> dict[str, Any]:
         "auto_send": False,
         "auto_send_delay_seconds": 300,
         "approval_policy": {},
+        "no_reply_action": "none",
+        "no_reply_tag_id": None,
     }
 
 

@@ -1,7 +1,13 @@
 """`handle-inbound-message`: one durable run per inbound customer message.
 
-gather-context -> agent-reasoning -> (store-action -> request approval | execute) -> create-draft
+gather-context -> route -> agent-reasoning -> (store-action -> request approval | execute) -> create-draft
 -> (auto-send apps) wait-for-send -> auto-send
+
+`route` (lib.routing) runs right after gather-context, not on the event alone: the event's body
+may be cut (`bodyTruncated`) or missing (previews), and the loop guard and the rules want the
+whole latest message; gather-context costs no model call. `no_reply` ends the run there (the
+app's `no_reply_action` may archive or tag it in Front), `human` ends it with a Front comment
+saying why; neither calls the agent nor writes a draft.
 
 Throttled to one run per conversation per 10 s, so a customer writing three times
 in a row does not get three agents racing over one conversation. A teammate's
@@ -47,6 +53,19 @@ def handle_inbound_message(ctx: inngest.ContextSync) -> dict[str, Any]:
 
     context = ctx.step.run("gather-context", gather_context, inbound)
     try:
+        routed = ctx.step.run("route", steps.route_message, inbound, context)
+    except inngest.StepError as exc:
+        # The classifier stayed unavailable through every retry: a person routes this one.
+        ctx.step.run("hand-to-human", steps.hand_to_human, inbound.conversation_id, f"routing failed: {exc}")
+        return {"processed": False, "action": None, "needsHuman": True, "route": None}
+    if routed["route"] == "no_reply":
+        settled = ctx.step.run("no-reply", steps.settle_no_reply, inbound.conversation_id, routed, context["app"])
+        return {"processed": True, "route": routed, "noReply": settled, "action": None, "draft": None, "agentMode": None}
+    if routed["route"] == "human":
+        handed = ctx.step.run("route-to-human", steps.route_to_human, inbound.conversation_id, routed)
+        return {"processed": True, "route": routed, "needsHuman": True, "handOver": handed, "action": None, "draft": None,
+                "agentMode": None}
+    try:
         decision = ctx.step.run("agent-reasoning", steps.reason, context)
     except inngest.StepError as exc:
         # The agent stayed unavailable through every retry: a human answers this one.
@@ -62,7 +81,8 @@ def handle_inbound_message(ctx: inngest.ContextSync) -> dict[str, Any]:
     if decision.get("draft_response"):
         body = steps.with_action_result(decision["draft_response"], action)
         try:
-            draft = ctx.step.run("create-draft", steps.create_draft, inbound.conversation_id, ctx.run_id, body, app)
+            draft = ctx.step.run("create-draft", steps.create_draft, inbound.conversation_id, ctx.run_id, body, app,
+                                 decision.get("category"), decision.get("confidence"))
         except inngest.StepError as exc:
             # Front kept refusing, or a setting is missing (failed at once): a human writes the reply.
             ctx.step.run("hand-to-human", steps.hand_to_human, inbound.conversation_id, f"the draft could not be written: {exc}")
@@ -82,6 +102,9 @@ def handle_inbound_message(ctx: inngest.ContextSync) -> dict[str, Any]:
         "autoSend": sent,
         "fallbacks": context["fallbacks"],
         "agentMode": decision.get("mode"),
+        "route": routed,
+        "category": decision.get("category"),
+        "confidence": decision.get("confidence"),
     }
 
 

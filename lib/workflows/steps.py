@@ -18,6 +18,55 @@ from lib.inngest.events import InboundReceived
 logger = logging.getLogger("support.workflows")
 
 
+def route_message(inbound: InboundReceived, context: dict[str, Any]) -> dict[str, Any]:
+    """The `route` step: the router's decision for the latest message, stored on the conversation and audited.
+
+    The loop guard needs when we last auto-sent into this conversation (our drafts table).
+    """
+    from lib.agent.models import AgentContext
+    from lib.routing import route
+
+    sent_at = conversations.last_auto_send(inbound.conversation_id)
+    seconds = (utcnow() - sent_at).total_seconds() if sent_at is not None else None
+    decision = route(AgentContext.model_validate(context), seconds_since_auto_send=seconds)
+    conversations.record_route(inbound.conversation_id, decision.route, decision.reason)
+    audit.record("router", "conversation.routed", conversation_id=inbound.conversation_id, message_id=inbound.message_id,
+                 route=decision.route, rule=decision.rule, category=decision.category, reason=decision.reason)
+    return decision.model_dump(mode="json")
+
+
+def settle_no_reply(conversation_id: str, routed: dict[str, Any], app: dict[str, Any]) -> dict[str, Any]:
+    """Do what the app chose for mail that needs no answer: archive it, tag it, or leave it in the inbox.
+
+    Best effort: a Front failure is logged and the conversation simply stays open, which is
+    what "nothing" would have done anyway; it never fails the run.
+    """
+    from lib.front.client import get_front
+
+    choice = app.get("no_reply_action") or "none"
+    if choice == "archive":
+        _, failed = with_fallback(lambda: get_front().archive_conversation(conversation_id), None, what="archiving a no-reply conversation")
+    elif choice == "tag" and app.get("no_reply_tag_id"):
+        tag = str(app["no_reply_tag_id"])
+        _, failed = with_fallback(lambda: get_front().add_tags(conversation_id, [tag]), None, what="tagging a no-reply conversation")
+    else:
+        return {"frontAction": "none", "done": True}
+    audit.record("workflow", "conversation.no_reply", conversation_id=conversation_id, front_action=choice, done=not failed,
+                 reason=routed.get("reason"))
+    return {"frontAction": choice, "done": not failed}
+
+
+def route_to_human(conversation_id: str, routed: dict[str, Any]) -> dict[str, Any]:
+    """The router sent this to a person: flag the conversation and say why in a Front comment. No agent, no draft."""
+    from lib.front.client import comment_best_effort
+
+    reason = str(routed.get("reason") or "routed to a person")
+    conversations.mark_needs_human(conversation_id, f"routed: {reason}")
+    text = f"Support AI did not draft a reply: this needs a person ({reason}). Please reply personally."
+    commented = comment_best_effort(conversation_id, text, what="Front comment for a routed hand-over")
+    return {"needsHuman": True, "reason": reason, "commented": commented}
+
+
 def reason(context: dict[str, Any]) -> dict[str, Any]:
     """The agent's decision as JSON. `AgentUnavailable` propagates so the step retries."""
     from lib.agent import decide
@@ -53,6 +102,8 @@ def store_action(inbound: InboundReceived, context: dict[str, Any], decision: di
         agent_reasoning=decision.get("reasoning"),
         customer_email=user.get("email") or (context.get("latest_message") or {}).get("sender_email"),
         status=PROPOSED,
+        category=decision.get("category"),
+        confidence=decision.get("confidence"),
     )
     audit.record(
         "agent",
@@ -89,7 +140,9 @@ def with_action_result(body: str, action: dict[str, Any] | None) -> str:
     return f"{body}\n\nYour sign-in link: {url}" if isinstance(url, str) else body
 
 
-def create_draft(conversation_id: str, run_id: str, body: str, app: dict[str, Any]) -> dict[str, Any]:
+def create_draft(
+    conversation_id: str, run_id: str, body: str, app: dict[str, Any], category: str | None = None, confidence: float | None = None
+) -> dict[str, Any]:
     """Put the reply into Front as a draft, once per run; auto-send apps get a send time.
 
     The answer carries the draft's Front `version` (needed to delete it); a retried
@@ -118,6 +171,8 @@ def create_draft(conversation_id: str, run_id: str, body: str, app: dict[str, An
         front_draft_id=str(created.get("id")) if created.get("id") else None,
         body=body,
         send_after=send_after,
+        category=category,
+        confidence=confidence,
     )
     draft["version"] = created.get("version")
     audit.record("workflow", "draft.created", conversation_id=landed, front_draft_id=draft["frontDraftId"], auto_send=bool(send_after))

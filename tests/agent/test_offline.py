@@ -116,7 +116,8 @@ def test_the_workflow_step_gets_plain_json() -> None:
     decision = reason(context("refund please"))
     assert decision["mode"] == "offline"
     assert decision["action"]["type"] == "refund" and decision["requires_approval"] is True
-    assert set(decision) == {"reasoning", "action", "draft_response", "requires_approval", "approval_reason", "mode"}
+    assert set(decision) == {"reasoning", "action", "draft_response", "requires_approval", "approval_reason", "mode",
+                            "category", "confidence"}
 
 
 def test_offline_decide_does_not_import_openai() -> None:

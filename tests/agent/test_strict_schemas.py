@@ -52,6 +52,19 @@ def test_what_the_agent_sends_is_strict_and_accepted(fake: FakeOpenAI) -> None:
         check_strict_schema(body["response_format"]["json_schema"]["schema"])
 
 
+def test_the_routing_classifier_request_is_strict_has_no_tools_and_is_accepted(fake: FakeOpenAI) -> None:
+    from lib.routing.classifier import classify
+
+    decision = classify(AgentContext.model_validate(context("Does the Pro plan include the API?")))
+    assert decision.route == "respond" and decision.source == "classifier"
+    [body] = fake.completions
+    assert "tools" not in body and "parallel_tool_calls" not in body  # the API refuses parallel_tool_calls without tools
+    assert body["response_format"]["json_schema"]["name"] == "RouteOutput" and body["response_format"]["json_schema"]["strict"] is True
+    assert check_request(body) is None
+    check_strict_schema(body["response_format"]["json_schema"]["schema"])
+    assert body["model"] == "gpt-4.1-nano"
+
+
 class WithDefault(ModelOutput):
     """A future answer field with a default: pydantic keeps `default: "normal"`, which strict mode refuses."""
 

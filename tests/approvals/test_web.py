@@ -93,3 +93,12 @@ def test_without_a_secret_the_page_says_it_is_not_configured(sqlite_url: str, cl
     assert response.status_code == 503 and "APPROVALS_SECRET" in response.get_data(as_text=True)
     assert client.get("/api/approvals").status_code == 503
     assert client.post("/api/approvals/act_1/decision", data={"decision": "approved", "token": "1.x"}).status_code == 503
+
+
+def test_the_page_shows_the_agents_category_and_confidence(sqlite_url: str, client) -> None:  # type: ignore[no-untyped-def]
+    make_action("act_cat", category="refund", confidence=0.8)
+    store.open_request("act_cat")
+    page = client.get("/api/approvals/act_cat", auth=("ann", SECRET)).get_data(as_text=True)
+    assert '<dd class="category">refund (confidence 0.80)</dd>' in page
+    listed = client.get("/api/approvals", auth=("ann", SECRET), headers={"Accept": "application/json"}).json["pending"][0]
+    assert (listed["category"], listed["confidence"]) == ("refund", 0.8)

@@ -92,3 +92,18 @@ def test_unreachable_database_is_a_clear_error() -> None:
     result = cli("mysql+pymysql://root@127.0.0.1:1/nothing?connect_timeout=2", "list")
     assert result.returncode == 2
     assert "cannot open the database" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_no_reply_setting(database_url: str) -> None:
+    registry.create_app(slug="acme", name="Acme", front_inbox_id="inb_1")
+    assert registry.get_app("acme").no_reply_action == "none"
+    assert cli(database_url, "set", "acme", "--no-reply", "archive").returncode == 0
+    assert registry.get_app("acme").no_reply_action == "archive"
+    untagged = cli(database_url, "set", "acme", "--no-reply", "tag")
+    assert untagged.returncode == 2 and "needs no_reply_tag_id" in untagged.stderr
+    assert registry.get_app("acme").no_reply_action == "archive"  # refused, so unchanged
+    tagged = cli(database_url, "set", "acme", "--no-reply", "tag", "--no-reply-tag", "tag_9")
+    assert tagged.returncode == 0, tagged.stderr
+    app = registry.get_app("acme")
+    assert (app.no_reply_action, app.no_reply_tag_id) == ("tag", "tag_9")
+    assert cli(database_url, "set", "acme", "--no-reply", "delete").returncode == 2  # not a choice

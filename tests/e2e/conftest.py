@@ -41,10 +41,12 @@ class Scene:
     app: registry.AppRecord
     sent: list[str] = field(default_factory=list)
 
-    def customer_writes(self, conversation_id: str, text: str, *, event_id: str, message_id: str | None = None) -> requests.Response:
+    def customer_writes(
+        self, conversation_id: str, text: str, *, event_id: str, message_id: str | None = None, subject: str = "Help with my order"
+    ) -> requests.Response:
         """Front delivers an `inbound_received` application webhook for a new customer message."""
         message_id = message_id or f"msg_{event_id}"
-        message = front_message(message_id, text, sender=CUSTOMER, sender_name="Ada Lovelace")
+        message = front_message(message_id, text, sender=CUSTOMER, sender_name="Ada Lovelace", subject=subject)
         if conversation_id not in self.front.conversations:
             self.front.add_conversation(conversation_id, inbox_id=INBOX)
         self.front.add_message(conversation_id, message)

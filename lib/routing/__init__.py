@@ -1,0 +1,65 @@
+"""Route before reasoning: decide whether a message gets the agent (`respond`), nothing (`no_reply`) or a person (`human`).
+
+`route(context, seconds_since_auto_send=...)` applies the rules in `lib.routing.rules` first.
+What they leave open goes, with `OPENAI_API_KEY` set, to one small structured-output
+classifier call (`lib.routing.classifier`, model `OPENAI_ROUTER_MODEL`); offline it is
+`respond`, so without a key only what a rule recognises is routed away. The decision
+carries its reason, the rule (or "classifier"/"default") and a category, so the run output,
+the audit log and the eval can all say why.
+
+Light on purpose: no openai, no database here; the `route` step (lib.workflows.steps) adds both.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+from pydantic import BaseModel
+
+from lib import config
+from lib.agent.models import AgentContext
+from lib.routing import rules
+
+__all__ = ["Route", "RouteDecision", "route", "ROUTES"]
+
+logger = logging.getLogger("support.routing")
+
+Route = Literal["respond", "no_reply", "human"]
+ROUTES: tuple[str, ...] = ("respond", "no_reply", "human")
+
+
+class RouteDecision(BaseModel):
+    route: Route
+    reason: str
+    rule: str  # a rule's name, "classifier", or "default"
+    category: str | None = None  # the rule's or classifier's category; the agent sets its own for `respond`
+    source: Literal["rules", "classifier", "default"]
+    usage: dict[str, int] | None = None  # the classifier's tokens, when it ran
+
+
+def route(context: AgentContext, *, seconds_since_auto_send: float | None = None) -> RouteDecision:
+    """The route for the context's latest message. Raises `lib.agent.AgentUnavailable` only if the classifier fails."""
+    latest = context.latest_message
+    body = latest.body or ""
+    if not body:
+        inbound = [m for m in context.messages if m.is_inbound and m.text]
+        body = inbound[-1].text if inbound else ""
+    matched = rules.first_match(
+        sender_email=(latest.sender_email or "").strip().lower(),
+        sender_name=latest.sender_name or "",
+        subject=latest.subject or "",
+        body=body,
+        seconds_since_auto_send=seconds_since_auto_send,
+    )
+    if matched is not None:
+        decision = RouteDecision(route=matched.route, reason=matched.reason, rule=matched.rule,  # type: ignore[arg-type]
+                                 category=matched.category, source="rules")
+    elif config.env("OPENAI_API_KEY"):
+        from lib.routing import classifier
+
+        decision = classifier.classify(context)
+    else:
+        decision = RouteDecision(route="respond", reason="no rule matched; the agent answers", rule="default", source="default")
+    logger.info("routed %s: %s by %s (%s)", context.conversation_id, decision.route, decision.rule, decision.reason)
+    return decision

@@ -1,0 +1,58 @@
+"""Routing end to end (webhook -> offline executor -> serve endpoint -> fake Front), as `make dev` runs it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lib import conversations
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.parametrize(
+    ("subject", "text"),
+    [
+        ("Automatic reply: Help with my order", "I am out of the office until Monday with limited access to email."),
+        ("Re: Help with my order", "Thanks, that worked!"),
+    ],
+)
+def test_an_automatic_reply_or_a_thank_you_ends_the_run_without_agent_or_draft(sqlite_url: str, scene_factory: Any,
+                                                                               subject: str, text: str) -> None:
+    scene = scene_factory()
+    assert scene.customer_writes("cnv_auto", text, event_id="evt_auto", subject=subject).status_code == 200
+    [run] = scene.stack.wait_for_run("handle-inbound-message", timeout=60)
+
+    assert run["status"] == "Completed", run
+    assert run["output"]["route"]["route"] == "no_reply" and run["output"]["draft"] is None
+    assert scene.front.drafts == [] and scene.front.comments == []
+    assert conversations.route_of("cnv_auto")[0] == "no_reply"
+
+
+def test_a_legal_threat_gets_a_comment_and_no_draft(sqlite_url: str, scene_factory: Any) -> None:
+    scene = scene_factory()
+    text = "Refund me by Friday or my lawyer will file a lawsuit."
+    assert scene.customer_writes("cnv_legal", text, event_id="evt_legal").status_code == 200
+    [run] = scene.stack.wait_for_run("handle-inbound-message", timeout=60)
+
+    assert run["output"]["route"]["route"] == "human" and run["output"]["action"] is None
+    assert scene.front.drafts == [] and len(scene.front.comments) == 1
+    assert conversations.route_of("cnv_legal") == ("human", run["output"]["route"]["reason"])
+
+
+def test_a_classifier_that_stays_down_hands_the_conversation_to_a_person(sqlite_url: str, scene_factory: Any,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.e2e.test_support_flow import _always_500
+    from devkit.sandbox.server import LocalServer
+
+    scene = scene_factory()
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    with LocalServer(_always_500) as openai_down:
+        monkeypatch.setenv("OPENAI_BASE_URL", f"{openai_down.url}/v1")
+        scene.customer_writes("cnv_router_down", "Does the Pro plan include the API?", event_id="evt_router_down")
+        [run] = scene.stack.wait_for_run("handle-inbound-message", timeout=60)
+
+    assert run["output"]["needsHuman"] is True and run["output"]["route"] is None
+    assert scene.front.drafts == []
+    assert any("routing failed" in c["body"] for c in scene.front.comments)
