@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from lib.approvals import store
 from lib.approvals.store import DecisionResult
-from lib.fallback import with_fallback
+from lib.fallback import best_effort
 
 # Slack shows the clicker an error unless the interactivity URL answers within 3 s; the
 # hand-over gets this much of it, leaving the rest for verifying, recording and answering.
@@ -64,6 +64,6 @@ def submit_decision(action_id: str, decision: str, decided_by: str, channel: str
         store.revert(action_id, result.request.decided_by or decided_by, result.request.decided_at)  # type: ignore[arg-type]
         raise DecisionNotSent(f"the decision could not be handed to the workflow ({type(exc).__name__}); nothing was decided, try again") from exc
     # It stands now; if this write fails, the workflow's record-decision step confirms it.
-    with_fallback(lambda: store.confirm_handover(action_id, result.request.decided_by or decided_by, result.request.decided_at),  # type: ignore[union-attr, arg-type]
-                  False, what="confirming the hand-over")
+    best_effort(lambda: store.confirm_handover(action_id, result.request.decided_by or decided_by, result.request.decided_at),  # type: ignore[union-attr, arg-type]
+                what="confirming the hand-over")
     return result

@@ -21,7 +21,7 @@ from typing import Any
 from flask import Request, Response, jsonify
 
 from lib.config import MissingSetting
-from lib.fallback import with_fallback
+from lib.fallback import best_effort
 from lib.web.parsing import BadInput, header, webhook_body
 
 # Slack's 3 s less a margin for the network between Slack and us.
@@ -47,7 +47,7 @@ def _tell_clicker(response_url: str | None, text: str, deadline: float) -> None:
         get_session().post(response_url, json={"response_type": "ephemeral", "replace_original": False, "text": escape(text)},
                            timeout=(left / 2, left / 2)).raise_for_status()
 
-    with_fallback(post, None, what="answering the Slack clicker")
+    best_effort(post, what="answering the Slack clicker")
 
 
 def handle_interaction(request: Request) -> Response:

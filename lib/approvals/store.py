@@ -26,7 +26,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
 from lib import audit
+from lib.actions import store as actions
+from lib.db import get_db
+from lib.db.models import Action, App, ApprovalRequest, utcnow
 from lib.approvals import APPROVAL_TTL
 
 PENDING = "pending"
@@ -39,12 +45,11 @@ EXPIRED = "expired"
 HANDOVER_ABANDONED_AFTER = timedelta(seconds=60)
 
 Decision = Literal["approved", "rejected"]
-Outcome = Literal["recorded", "already_decided", "deciding", "expired", "unknown"]
+DecisionOutcome = Literal["recorded", "already_decided", "deciding", "expired", "unknown"]
 
 
 class ApprovalView(BaseModel):
     """A request with the action it is about: what the approver needs to see."""
-
     action_id: str
     status: str
     expires_at: datetime
@@ -92,7 +97,7 @@ class ApprovalView(BaseModel):
 
 
 class DecisionResult(BaseModel):
-    outcome: Outcome
+    outcome: DecisionOutcome
     request: ApprovalView | None = None
 
     @property
@@ -107,19 +112,11 @@ class DecisionResult(BaseModel):
 
 
 def _now() -> datetime:
-    from lib.db.models import utcnow
-
     return utcnow()
 
 
 def open_request(action_id: str, expires_in: timedelta = APPROVAL_TTL) -> ApprovalView:
     """Create the request (once) and move the action proposed -> pending_approval; a repeat returns the stored one."""
-    from sqlalchemy.exc import IntegrityError
-
-    from lib.actions import store as actions
-    from lib.db import get_db
-    from lib.db.models import ApprovalRequest
-
     if actions.get_action(action_id) is None:
         raise LookupError(f"action {action_id!r} does not exist; store it before asking for approval")
     if get(action_id) is None:
@@ -133,28 +130,20 @@ def open_request(action_id: str, expires_in: timedelta = APPROVAL_TTL) -> Approv
         except IntegrityError:  # a concurrent retry created it first
             pass
     view = get(action_id)
-    assert view is not None
+    if view is None:
+        raise LookupError(f"the approval request for {action_id!r} vanished right after it was opened")
     return view
 
 
 def get(action_id: str) -> ApprovalView | None:
-    from sqlalchemy import select
-
-    from lib.db import get_db
-
     with get_db().session() as session:
-        row = session.execute(_joined(select).where(_model().action_id == action_id)).first()
+        row = session.execute(_joined().where(ApprovalRequest.action_id == action_id)).first()
         return _view(row) if row else None
 
 
 def pending(now: datetime | None = None) -> list[ApprovalView]:
     """Requests still awaiting a decision (not past their expiry), oldest first."""
-    from sqlalchemy import select
-
-    from lib.db import get_db
-
-    model = _model()
-    query = _joined(select).where(model.status == PENDING, model.expires_at > (now or _now())).order_by(model.id)
+    query = _joined().where(ApprovalRequest.status == PENDING, ApprovalRequest.expires_at > (now or _now())).order_by(ApprovalRequest.id)
     with get_db().session() as session:
         return [_view(row) for row in session.execute(query)]
 
@@ -174,21 +163,16 @@ def decide(
     `handed_over`: the workflow itself is recording it (its event arrived), so it stands at
     once, and a decision an endpoint recorded but has not confirmed yet is confirmed.
     """
-    from sqlalchemy import update
-
-    from lib.actions import store as actions
-    from lib.db import get_db
 
     if decision not in (APPROVED, REJECTED):
         raise ValueError(f"decision must be 'approved' or 'rejected', not {decision!r}")
     if not decided_by:
         raise ValueError("decided_by must name who decided")
-    model = _model()
     at = now or _now()
     with get_db().session() as session:
         changed = session.execute(
-            update(model)
-            .where(model.action_id == action_id, model.status == PENDING, model.expires_at > at)
+            update(ApprovalRequest)
+            .where(ApprovalRequest.action_id == action_id, ApprovalRequest.status == PENDING, ApprovalRequest.expires_at > at)
             .values(status=decision, decided_by=decided_by[:200], decided_at=at, decision_channel=channel, reason=reason,
                     handed_over_at=at if handed_over else None)
         ).rowcount == 1
@@ -196,9 +180,9 @@ def decide(
             # A hand-over abandoned long ago is no decision: replace it. Should its event have reached
             # Inngest after all, the workflow's record-decision takes the stored decision as the truth.
             changed = session.execute(
-                update(model)
-                .where(model.action_id == action_id, model.status.in_([APPROVED, REJECTED]), model.handed_over_at.is_(None),
-                       model.decided_at < at - HANDOVER_ABANDONED_AFTER, model.expires_at > at)
+                update(ApprovalRequest)
+                .where(ApprovalRequest.action_id == action_id, ApprovalRequest.status.in_([APPROVED, REJECTED]), ApprovalRequest.handed_over_at.is_(None),
+                       ApprovalRequest.decided_at < at - HANDOVER_ABANDONED_AFTER, ApprovalRequest.expires_at > at)
                 .values(status=decision, decided_by=decided_by[:200], decided_at=at, decision_channel=channel, reason=reason,
                         handed_over_at=at if handed_over else None)
             ).rowcount == 1
@@ -210,8 +194,8 @@ def decide(
                                to=decision, session=session)
             audit.record(decided_by, f"action.{decision}", action_id=action_id, session=session, channel=channel, reason=reason)
         elif handed_over:  # the event of a decision an endpoint recorded reached the workflow: it stands
-            session.execute(update(model).where(model.action_id == action_id, model.status.in_([APPROVED, REJECTED]),
-                                                model.handed_over_at.is_(None)).values(handed_over_at=at))
+            session.execute(update(ApprovalRequest).where(ApprovalRequest.action_id == action_id, ApprovalRequest.status.in_([APPROVED, REJECTED]),
+                                                ApprovalRequest.handed_over_at.is_(None)).values(handed_over_at=at))
     view = get(action_id)
     if view is None:
         return DecisionResult(outcome="unknown")
@@ -226,16 +210,11 @@ def decide(
 
 def confirm_handover(action_id: str, decided_by: str, decided_at: datetime) -> bool:
     """The decision's event was accepted: from now on it stands (False if it is no longer this decision)."""
-    from sqlalchemy import update
-
-    from lib.db import get_db
-
-    model = _model()
     with get_db().session() as session:
         return session.execute(
-            update(model)
-            .where(model.action_id == action_id, model.status.in_([APPROVED, REJECTED]), model.handed_over_at.is_(None),
-                   model.decided_by == decided_by[:200], model.decided_at == decided_at)
+            update(ApprovalRequest)
+            .where(ApprovalRequest.action_id == action_id, ApprovalRequest.status.in_([APPROVED, REJECTED]), ApprovalRequest.handed_over_at.is_(None),
+                   ApprovalRequest.decided_by == decided_by[:200], ApprovalRequest.decided_at == decided_at)
             .values(handed_over_at=_now())
         ).rowcount == 1
 
@@ -245,17 +224,12 @@ def revert(action_id: str, decided_by: str, decided_at: datetime) -> bool:
 
     Only one not handed over yet: a decision the workflow has is never taken back.
     """
-    from sqlalchemy import update
 
-    from lib.actions import store as actions
-    from lib.db import get_db
-
-    model = _model()
     with get_db().session() as session:
         result = session.execute(
-            update(model)
-            .where(model.action_id == action_id, model.status.in_([APPROVED, REJECTED]),
-                   model.decided_by == decided_by[:200], model.decided_at == decided_at, model.handed_over_at.is_(None))
+            update(ApprovalRequest)
+            .where(ApprovalRequest.action_id == action_id, ApprovalRequest.status.in_([APPROVED, REJECTED]),
+                   ApprovalRequest.decided_by == decided_by[:200], ApprovalRequest.decided_at == decided_at, ApprovalRequest.handed_over_at.is_(None))
             .values(status=PENDING, decided_by=None, decided_at=None, decision_channel=None, reason=None)
         )
         if result.rowcount != 1:
@@ -268,15 +242,9 @@ def revert(action_id: str, decided_by: str, decided_at: datetime) -> bool:
 
 def expire(action_id: str) -> bool:
     """Mark a still-pending request expired (the workflow's wait timed out); False if it was decided first."""
-    from sqlalchemy import update
-
-    from lib.actions import store as actions
-    from lib.db import get_db
-
-    model = _model()
     with get_db().session() as session:
         changed = session.execute(
-            update(model).where(model.action_id == action_id, model.status == PENDING).values(status=EXPIRED)
+            update(ApprovalRequest).where(ApprovalRequest.action_id == action_id, ApprovalRequest.status == PENDING).values(status=EXPIRED)
         ).rowcount == 1
         if changed:
             actions.transition(action_id, from_=[actions.PROPOSED, actions.PENDING_APPROVAL], to=actions.EXPIRED, session=session)
@@ -286,24 +254,11 @@ def expire(action_id: str) -> bool:
 
 def mark_notified(action_id: str, notified: dict[str, Any]) -> None:
     """Remember where approvers were told (Slack channel and message ts, or web only)."""
-    from sqlalchemy import update
-
-    from lib.db import get_db
-
-    model = _model()
     with get_db().session() as session:
-        session.execute(update(model).where(model.action_id == action_id).values(notified=notified))
+        session.execute(update(ApprovalRequest).where(ApprovalRequest.action_id == action_id).values(notified=notified))
 
 
-def _model() -> Any:
-    from lib.db.models import ApprovalRequest
-
-    return ApprovalRequest
-
-
-def _joined(select: Any) -> Any:
-    from lib.db.models import Action, App, ApprovalRequest
-
+def _joined() -> Any:
     return (
         select(ApprovalRequest, Action, App.name)
         .join(Action, Action.id == ApprovalRequest.action_id)

@@ -437,10 +437,9 @@ def get_front() -> FrontClient:
 
 def comment_best_effort(conversation_id: str, text: str, *, what: str) -> bool:
     """Leave teammates a comment; a Front failure is logged, not raised, since a note must never fail a run. True if posted."""
-    from lib.fallback import with_fallback
+    from lib.fallback import best_effort
 
-    _, failed = with_fallback(lambda: get_front().add_comment(conversation_id, text), {}, what=what)
-    return not failed
+    return best_effort(lambda: get_front().add_comment(conversation_id, text), what=what)
 
 
 reset_front = get_front.reset  # tests point FRONT_API_BASE_URL at a new fake per case

@@ -14,12 +14,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from lib import config
 from lib.front import webhooks
 from lib.front.webhooks import FrontEvent, WebhookError
+from lib.web.answer import WebhookAnswer
 
 logger = logging.getLogger("support.front.webhook")
 
@@ -27,12 +27,6 @@ SOURCE = "front"
 
 _counts: Counter[str] = Counter()
 _counts_lock = threading.Lock()
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: int
-    body: dict[str, Any] = field(default_factory=dict)
 
 
 def counts() -> dict[str, int]:
@@ -53,7 +47,7 @@ def _count(key: str) -> int:
         return _counts[key]
 
 
-def handle(body: bytes, headers: Mapping[str, str], *, now: float | None = None) -> Outcome:
+def handle(body: bytes, headers: Mapping[str, str], *, now: float | None = None) -> WebhookAnswer:
     """Answer one webhook request; never raises for bad input."""
     try:
         return _handle(body, headers, now=now)
@@ -63,22 +57,22 @@ def handle(body: bytes, headers: Mapping[str, str], *, now: float | None = None)
         else:
             logger.warning("front webhook refused (%d): %s", exc.status, exc.message)
         _count(f"refused:{exc.status}")
-        return Outcome(exc.status, {"error": exc.message})
+        return WebhookAnswer.error(exc.status, exc.message)
 
 
-def _handle(body: bytes, headers: Mapping[str, str], *, now: float | None) -> Outcome:
+def _handle(body: bytes, headers: Mapping[str, str], *, now: float | None) -> WebhookAnswer:
     _verify(body, headers, now)  # the handshake too: Front signs it, and an unsigned one could be anyone's
     challenge = webhooks.challenge(headers)
     if challenge is not None:  # answered, never acted on, whatever the body says
         _count("challenge")
-        return Outcome(200, {"challenge": challenge})
+        return WebhookAnswer(200, {"challenge": challenge})
 
     event = webhooks.extract_event(webhooks.parse_json(body))
     direction = event.direction
     if direction is None:
         total = _count(f"ignored:{event.type}")
         logger.info("front webhook ignored: id=%s type=%s count=%d", event.id, event.type, total)
-        return Outcome(200, {"status": "ignored", "type": event.type})
+        return WebhookAnswer(200, {"status": "ignored", "type": event.type})
     if not event.conversation_id or not event.message_id:
         raise WebhookError(400, f"{event.type} event {event.id} carries no conversation or message id")
 
@@ -91,11 +85,11 @@ def _handle(body: bytes, headers: Mapping[str, str], *, now: float | None) -> Ou
             ", ".join(event.inbox_ids) or "(none given)",
             total,
         )
-        return Outcome(200, {"status": "unknown_inbox", "inboxIds": list(event.inbox_ids)})
+        return WebhookAnswer(200, {"status": "unknown_inbox", "inboxIds": list(event.inbox_ids)})
 
     if _already_processed(event.id):
         _count("duplicate")
-        return Outcome(200, {"status": "duplicate", "id": event.id})
+        return WebhookAnswer(200, {"status": "duplicate", "id": event.id})
 
     from lib.inngest import client
     from lib.inngest.events import FRONT_INBOUND_RECEIVED, FRONT_OUTBOUND_SENT
@@ -111,11 +105,11 @@ def _handle(body: bytes, headers: Mapping[str, str], *, now: float | None) -> Ou
     except Exception as exc:  # noqa: BLE001 - any send failure means Front must retry
         logger.error("front webhook %s: could not send to Inngest: %s: %s", event.id, type(exc).__name__, exc)
         _count("send_failed")
-        return Outcome(502, {"error": "could not hand the event to Inngest; retry later", "id": event.id})
+        return WebhookAnswer.error(502, "could not hand the event to Inngest; retry later", id=event.id)
 
     _mark_processed(event.id)
     _count(f"sent:{name}")
-    return Outcome(200, {"status": "sent", "event": name, "id": event.id, "app": app_slug})
+    return WebhookAnswer(200, {"status": "sent", "event": name, "id": event.id, "app": app_slug})
 
 
 def _verify(body: bytes, headers: Mapping[str, str], now: float | None) -> None:

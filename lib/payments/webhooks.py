@@ -16,13 +16,13 @@ imported on the first request, not when the function loads.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel, Field
 
 from lib import config
 from lib.web.parsing import BadInput, header, loads_object, validate
+from lib.web.answer import WebhookAnswer
 
 logger = logging.getLogger("support.stripe.webhook")
 
@@ -31,19 +31,13 @@ REFUND_EVENTS = {"refund.created", "refund.updated", "refund.failed", "charge.re
 TOLERANCE_SECONDS = 300
 
 
-@dataclass(frozen=True)
-class Outcome:
-    status: int
-    body: dict[str, Any] = field(default_factory=dict)
-
-
-def handle(body: bytes, headers: Mapping[str, str]) -> Outcome:
+def handle(body: bytes, headers: Mapping[str, str]) -> WebhookAnswer:
     """Answer one delivery; never raises."""
     try:
         return _handle(body, headers)
     except Exception as exc:  # noqa: BLE001 - a bug here must not answer 500 with a traceback; Stripe retries a 503
         logger.exception("stripe webhook: unexpected %s", type(exc).__name__)
-        return Outcome(503, {"error": "could not process the event; retry later"})
+        return WebhookAnswer.error(503, "could not process the event; retry later")
 
 
 class _Refund(BaseModel):
@@ -66,42 +60,42 @@ class _Event(BaseModel):
     data: dict[str, Any] | None = None
 
 
-def _handle(body: bytes, headers: Mapping[str, str]) -> Outcome:
+def _handle(body: bytes, headers: Mapping[str, str]) -> WebhookAnswer:
     try:
         signature = header(headers, "Stripe-Signature")
     except BadInput as exc:
-        return Outcome(exc.status, {"error": exc.message})
+        return WebhookAnswer.error(exc.status, exc.message)
     secret = config.env("STRIPE_WEBHOOK_SECRET")
     if secret is None:
         logger.error("stripe webhook refused: STRIPE_WEBHOOK_SECRET is not set")
-        return Outcome(503, {"error": "STRIPE_WEBHOOK_SECRET is not set; nothing was handed over"})
+        return WebhookAnswer.error(503, "STRIPE_WEBHOOK_SECRET is not set; nothing was handed over")
 
     import stripe
 
     try:
         stripe.WebhookSignature.verify_header(body, signature, secret, TOLERANCE_SECONDS)
     except UnicodeDecodeError:
-        return Outcome(400, {"error": "the body is not UTF-8"})
+        return WebhookAnswer.error(400, "the body is not UTF-8")
     except stripe.SignatureVerificationError as exc:
         logger.warning("stripe webhook refused: %s", exc.user_message or exc)
-        return Outcome(400, {"error": f"bad Stripe-Signature: {exc.user_message or exc}"})
+        return WebhookAnswer.error(400, f"bad Stripe-Signature: {exc.user_message or exc}")
     try:
         event = validate(_Event, loads_object(body), what="Stripe event")
     except BadInput as exc:
-        return Outcome(exc.status, {"error": exc.message})
+        return WebhookAnswer.error(exc.status, exc.message)
 
     event_id, kind = event.id, event.type
     if kind not in REFUND_EVENTS:
         logger.info("stripe webhook ignored: id=%s type=%s", event_id, kind)
-        return Outcome(200, {"status": "ignored", "type": kind})
+        return WebhookAnswer(200, {"status": "ignored", "type": kind})
     try:
         refund = validate(_Refund, (event.data or {}).get("object"), what=f"{kind} event {event_id}: data.object")
     except BadInput as exc:
-        return Outcome(exc.status, {"error": exc.message})
+        return WebhookAnswer.error(exc.status, exc.message)
     action_id = (refund.metadata or {}).get("action_id")
     if not isinstance(action_id, str) or not action_id:
         logger.info("stripe webhook ignored: id=%s refund %s was not made by an action", event_id, refund.id)
-        return Outcome(200, {"status": "ignored", "reason": "the refund names no action_id"})
+        return WebhookAnswer(200, {"status": "ignored", "reason": "the refund names no action_id"})
 
     from lib.inngest import client
     from lib.inngest.events import REFUND_UPDATED, RefundUpdated
@@ -114,6 +108,6 @@ def _handle(body: bytes, headers: Mapping[str, str]) -> Outcome:
         client.send(REFUND_UPDATED, update, id=f"stripe-{event_id}")
     except Exception as exc:  # noqa: BLE001 - any send failure means Stripe must retry
         logger.error("stripe webhook %s: could not send to Inngest: %s: %s", event_id, type(exc).__name__, exc)
-        return Outcome(502, {"error": "could not hand the event to Inngest; retry later", "id": event_id})
+        return WebhookAnswer.error(502, "could not hand the event to Inngest; retry later", id=event_id)
     logger.info("stripe webhook %s: %s for action %s, refund %s %s", event_id, kind, action_id, refund.id, update.status)
-    return Outcome(200, {"status": "sent", "event": REFUND_UPDATED.name, "id": event_id, "actionId": action_id})
+    return WebhookAnswer(200, {"status": "sent", "event": REFUND_UPDATED.name, "id": event_id, "actionId": action_id})

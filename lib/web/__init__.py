@@ -12,13 +12,14 @@ from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from lib.web.answer import error_body
 from lib.web.parsing import BadInput
 
 logger = logging.getLogger("support.web")
 
 
 def json_error(status: int, message: str, **extra: Any) -> ResponseReturnValue:
-    return jsonify({"error": message, **extra}), status
+    return jsonify(error_body(message, **extra)), status
 
 
 def show_logs() -> None:
