@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lib.actions.kinds import ActionType
+from lib.apps import AUTO_SEND_DELAY_SECONDS
 
 
 # What a customer message is about, as the agent (model or offline rules) classifies it. Stored with the
@@ -36,7 +37,7 @@ class AppInfo(_Lenient):
     integration_url: str | None = None
     stripe_account: str | None = None
     auto_send: bool = False
-    auto_send_delay_seconds: int = 300
+    auto_send_delay_seconds: int = AUTO_SEND_DELAY_SECONDS
     approval_policy: dict[str, Any] = Field(default_factory=dict)
     no_reply_action: str = "none"
     no_reply_tag_id: str | None = None
@@ -95,7 +96,7 @@ class LatestMessage(_Lenient):
 
 
 class AgentContext(_Lenient):
-    """What `gather-context` produced (see lib/workflows/context.py)."""
+    """What `gather-context` produced (see lib/workflows/inbound/context.py)."""
 
     conversation_id: str
     app: AppInfo

@@ -13,6 +13,8 @@ import json
 import sys
 from typing import Any, Sequence
 
+from lib.apps import AUTO_SEND_DELAY_SECONDS
+
 EXIT_USAGE = 2
 
 
@@ -62,7 +64,7 @@ def _settings(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
     parser.add_argument("--stripe-account", help="Stripe connected account, e.g. acct_123")
     parser.add_argument("--auto-send", dest="auto_send", action="store_true", default=False if defaults else None)
     parser.add_argument("--no-auto-send", dest="auto_send", action="store_false")
-    parser.add_argument("--auto-send-delay", dest="auto_send_delay_seconds", type=_delay, default=300 if defaults else None, metavar="SECONDS")
+    parser.add_argument("--auto-send-delay", dest="auto_send_delay_seconds", type=_delay, default=AUTO_SEND_DELAY_SECONDS if defaults else None, metavar="SECONDS")
     parser.add_argument("--policy", dest="approval_policy", type=_policy, metavar="JSON", help="approval policy as a JSON object")
     parser.add_argument("--no-reply", dest="no_reply_action", choices=("none", "archive", "tag"), default="none" if defaults else None,
                         help="what Front does with conversations routed no_reply (tag needs --no-reply-tag)")

@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lib.apps import AUTO_SEND_DELAY_SECONDS
+
 CACHE_TTL_SECONDS = 60.0
 # What Front does with a conversation the router sends to `no_reply`: leave it, archive it, or tag it.
 NO_REPLY_ACTIONS = ("none", "archive", "tag")
@@ -32,7 +34,7 @@ class AppRecord(BaseModel):
     integration_secret: str = Field(repr=False)
     stripe_account: str | None = None
     auto_send: bool = False
-    auto_send_delay_seconds: int = 300
+    auto_send_delay_seconds: int = AUTO_SEND_DELAY_SECONDS
     approval_policy: dict[str, Any] = Field(default_factory=dict)
     no_reply_action: str = "none"
     no_reply_tag_id: str | None = None
@@ -111,7 +113,7 @@ def create_app(
     integration_url: str | None = None,
     stripe_account: str | None = None,
     auto_send: bool = False,
-    auto_send_delay_seconds: int = 300,
+    auto_send_delay_seconds: int = AUTO_SEND_DELAY_SECONDS,
     approval_policy: dict[str, Any] | None = None,
     integration_secret: str | None = None,
     no_reply_action: str = "none",

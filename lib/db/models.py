@@ -13,6 +13,8 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, Stri
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from lib.apps import AUTO_SEND_DELAY_SECONDS
+
 # MySQL's plain DATETIME drops microseconds; keep them so ordering and round trips agree with SQLite.
 Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
@@ -38,7 +40,7 @@ class App(Base):
     integration_secret: Mapped[str] = mapped_column(String(128))
     stripe_account: Mapped[str | None] = mapped_column(String(64))
     auto_send: Mapped[bool] = mapped_column(Boolean, default=False)
-    auto_send_delay_seconds: Mapped[int] = mapped_column(Integer, default=300)
+    auto_send_delay_seconds: Mapped[int] = mapped_column(Integer, default=AUTO_SEND_DELAY_SECONDS)
     approval_policy: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # What Front does with a conversation routed `no_reply`: "none", "archive" or "tag" (with no_reply_tag_id).
     no_reply_action: Mapped[str] = mapped_column(String(16), default="none", server_default="none")

@@ -47,7 +47,6 @@ from lib.front.errors import (
     FrontRateLimited,
     FrontUnavailable,
 )
-from lib.front import messages
 from lib.front.html import markdown_to_html
 
 __all__ = [
@@ -230,8 +229,6 @@ class FrontClient:
         """All messages of a conversation, oldest first (Front lists newest first)."""
         messages = self._list(f"/conversations/{_segment(conversation_id)}/messages")
         return sorted(messages, key=lambda m: m.get("created_at") or 0)
-
-    customer_email = staticmethod(messages.customer_email)  # until lib/workflows reads lib.front.messages itself
 
     # -- conversations ------------------------------------------------------------
 

@@ -7,7 +7,7 @@ classifier call (`lib.routing.classifier`, model `OPENAI_ROUTER_MODEL`); offline
 carries its reason, the rule (or "classifier"/"default") and a category, so the run output,
 the audit log and the eval can all say why.
 
-Light on purpose: no openai, no database here; the `route` step (lib.workflows.steps) adds both.
+Light on purpose: no openai, no database here; the `route` step (lib.workflows.inbound.steps) adds both.
 """
 
 from __future__ import annotations

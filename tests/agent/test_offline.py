@@ -111,7 +111,7 @@ def test_context_from_event_fallback_is_accepted() -> None:
 
 
 def test_the_workflow_step_gets_plain_json() -> None:
-    from lib.workflows.steps import reason
+    from lib.workflows.inbound.steps import reason
 
     decision = reason(context("refund please"))
     assert decision["mode"] == "offline"

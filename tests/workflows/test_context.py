@@ -11,7 +11,7 @@ from flask import request
 
 from lib.apps import registry
 from lib.inngest.events import InboundReceived
-from lib.workflows.context import gather_context
+from lib.workflows.inbound.context import gather_context
 from devkit.sandbox.front import FakeFront, front_message
 from devkit.sandbox.product_app import FakeProductApp
 from devkit.sandbox.server import LocalServer
@@ -189,7 +189,7 @@ def test_a_huge_thread_stays_within_inngest_s_step_output_limit(database_url: st
     """Inngest refuses step data over 4 MiB: a multi-megabyte message is cut, the latest at 128 KiB, history at 16 KiB."""
     import json
 
-    from lib.workflows.context import MAX_HISTORY_TEXT_BYTES, MAX_LATEST_TEXT_BYTES
+    from lib.workflows.inbound.context import MAX_HISTORY_TEXT_BYTES, MAX_LATEST_TEXT_BYTES
 
     _register(served_product[1])
     huge = "Forwarding the whole archive below. " * 150_000  # ~5.4 MB

@@ -8,7 +8,7 @@ import inngest
 import pytest
 
 from lib import conversations
-from lib.workflows import steps
+from lib.workflows.inbound import steps
 from devkit.sandbox.front import FakeFront, front_message
 
 AUTO = {"auto_send": True, "auto_send_delay_seconds": 60}

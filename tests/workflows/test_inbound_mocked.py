@@ -151,7 +151,7 @@ def test_a_failed_action_turns_auto_send_off_for_its_reply(database_url: str, fr
 
 
 def test_a_teammate_reply_before_the_send_stops_the_auto_send(database_url: str, front: FakeFront) -> None:
-    from lib.workflows import steps
+    from lib.workflows.inbound import steps
 
     _app(auto_send=True)
     inbound = _inbound(front, "What are your opening hours?")
@@ -164,7 +164,7 @@ def test_a_teammate_reply_before_the_send_stops_the_auto_send(database_url: str,
 
 
 def test_create_draft_runs_once_per_run(database_url: str, front: FakeFront) -> None:
-    from lib.workflows import steps
+    from lib.workflows.inbound import steps
 
     _inbound(front, "hello")
     first = steps.create_draft(CONVERSATION, "run-1", "Hi!", {"auto_send": False})

@@ -33,9 +33,9 @@ from lib.inngest.events import (
     ApprovalRequested,
     InboundReceived,
 )
-from lib.workflows import steps
+from lib.workflows.inbound import steps
 from lib.workflows.actions import POLICY, execute_approved_action
-from lib.workflows.context import gather_context
+from lib.workflows.inbound.context import gather_context
 
 THROTTLE = inngest.Throttle(key="event.data.conversationId", limit=1, period=timedelta(seconds=10))
 
@@ -92,7 +92,7 @@ def handle_inbound_message(ctx: inngest.ContextSync) -> dict[str, Any]:
 
     sent = None
     if draft and draft.get("sendAfter"):
-        ctx.step.sleep("wait-for-send", timedelta(seconds=int(app.get("auto_send_delay_seconds") or 300)))
+        ctx.step.sleep("wait-for-send", steps.auto_send_delay(app))
         sent = ctx.step.run("auto-send", steps.auto_send, draft)
 
     return {

@@ -11,8 +11,9 @@ from datetime import timedelta
 from typing import Any
 
 from lib import audit, conversations
+from lib.apps import AUTO_SEND_DELAY_SECONDS
 from lib.db.models import utcnow
-from lib.fallback import with_fallback
+from lib.fallback import best_effort
 from lib.inngest.events import InboundReceived
 
 logger = logging.getLogger("support.workflows")
@@ -45,15 +46,15 @@ def settle_no_reply(conversation_id: str, routed: dict[str, Any], app: dict[str,
 
     choice = app.get("no_reply_action") or "none"
     if choice == "archive":
-        _, failed = with_fallback(lambda: get_front().archive_conversation(conversation_id), None, what="archiving a no-reply conversation")
+        done = best_effort(lambda: get_front().archive_conversation(conversation_id), what="archiving a no-reply conversation")
     elif choice == "tag" and app.get("no_reply_tag_id"):
         tag = str(app["no_reply_tag_id"])
-        _, failed = with_fallback(lambda: get_front().add_tags(conversation_id, [tag]), None, what="tagging a no-reply conversation")
+        done = best_effort(lambda: get_front().add_tags(conversation_id, [tag]), what="tagging a no-reply conversation")
     else:
         return {"frontAction": "none", "done": True}
-    audit.record("workflow", "conversation.no_reply", conversation_id=conversation_id, front_action=choice, done=not failed,
+    audit.record("workflow", "conversation.no_reply", conversation_id=conversation_id, front_action=choice, done=done,
                  reason=routed.get("reason"))
-    return {"frontAction": choice, "done": not failed}
+    return {"frontAction": choice, "done": done}
 
 
 def route_to_human(conversation_id: str, routed: dict[str, Any]) -> dict[str, Any]:
@@ -132,6 +133,11 @@ def _approval_brief(kind: str, parameters: dict[str, Any], context: dict[str, An
     return brief
 
 
+def auto_send_delay(app: dict[str, Any]) -> timedelta:
+    """How long the app's drafts wait before auto-send."""
+    return timedelta(seconds=int(app.get("auto_send_delay_seconds") or AUTO_SEND_DELAY_SECONDS))
+
+
 def with_action_result(body: str, action: dict[str, Any] | None) -> str:
     """The reply, with what an action done in this run produced for the customer (a sign-in link)."""
     if not action or action.get("type") != "magic_link" or action.get("status") != "completed":
@@ -164,7 +170,7 @@ def create_draft(
     landed = str(created.get("conversation_id") or conversation_id)
     if landed != conversation_id:
         audit.record("workflow", "conversation.merged", conversation_id=conversation_id, merged_into=landed)
-    send_after = utcnow() + timedelta(seconds=int(app.get("auto_send_delay_seconds") or 300)) if app.get("auto_send") else None
+    send_after = utcnow() + auto_send_delay(app) if app.get("auto_send") else None
     draft = conversations.record_draft(
         conversation_id=landed,
         run_id=run_id,
@@ -206,7 +212,7 @@ def auto_send(draft: dict[str, Any]) -> dict[str, Any]:
                 audit.record("workflow", "draft.taken_over", conversation_id=conversation_id, front_draft_id=front_draft_id)
                 return {"sent": False, "reason": "a teammate edited, sent or deleted the draft in Front"}
             version = current.get("version")
-        sent = front.send_reply(conversation_id, _draft_body(draft["id"]))
+        sent = front.send_reply(conversation_id, conversations.draft_body(draft["id"]))
     except Exception:
         conversations.set_draft_status(draft["id"], conversations.DRAFT_CREATED, only_from="sending")
         raise
@@ -214,17 +220,8 @@ def auto_send(draft: dict[str, Any]) -> dict[str, Any]:
     if landed != conversation_id:
         conversations.move_draft(draft["id"], landed)
     if front_draft_id:
-        with_fallback(lambda: front.delete_draft(front_draft_id, version), None, what="deleting the sent draft")
+        best_effort(lambda: front.delete_draft(front_draft_id, version), what="deleting the sent draft")
     conversations.set_draft_status(draft["id"], conversations.DRAFT_SENT, only_from="sending")
     audit.record("workflow", "draft.auto_sent", conversation_id=landed, front_draft_id=front_draft_id)
     return {"sent": True}
 
-
-def _draft_body(draft_id: int) -> str:
-    from lib.db import get_db
-    from lib.db.models import Draft
-
-    with get_db().session() as session:
-        row = session.get(Draft, draft_id)
-        assert row is not None, f"draft {draft_id} vanished"
-        return row.body

@@ -11,12 +11,12 @@ The output is plain JSON shaped like `lib.agent.models.AgentContext`.
 
 from __future__ import annotations
 
-import html
-import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from lib.apps import AUTO_SEND_DELAY_SECONDS
 from lib.fallback import with_fallback
+from lib.front import messages as front_messages
 from lib.inngest.events import InboundReceived, truncate_utf8
 
 MAX_HISTORY = 30
@@ -61,7 +61,7 @@ def app_fallback(inbound: InboundReceived) -> dict[str, Any]:
         "integration_url": None,
         "stripe_account": None,
         "auto_send": False,
-        "auto_send_delay_seconds": 300,
+        "auto_send_delay_seconds": AUTO_SEND_DELAY_SECONDS,
         "approval_policy": {},
         "no_reply_action": "none",
         "no_reply_tag_id": None,
@@ -109,10 +109,10 @@ def _messages_source(inbound: InboundReceived) -> tuple[tuple[list[dict[str, Any
             match = front.get_message(inbound.message_id)  # a preview or a cut body: fetch the message itself
         if match is not None:
             if inbound.body_truncated:  # the event carries only the start of a long body (lib.inngest.events)
-                latest["body"] = truncate_utf8(_text_of(match), MAX_LATEST_TEXT_BYTES)[0] or latest["body"]
-            latest["body"] = latest["body"] or truncate_utf8(_text_of(match), MAX_LATEST_TEXT_BYTES)[0]
-            latest["sender_email"] = latest["sender_email"] or front.customer_email(match)
-            latest["sender_name"] = latest["sender_name"] or _sender_name(match)
+                latest["body"] = truncate_utf8(front_messages.text_of(match), MAX_LATEST_TEXT_BYTES)[0] or latest["body"]
+            latest["body"] = latest["body"] or truncate_utf8(front_messages.text_of(match), MAX_LATEST_TEXT_BYTES)[0]
+            latest["sender_email"] = latest["sender_email"] or front_messages.customer_email(match)
+            latest["sender_name"] = latest["sender_name"] or front_messages.sender_name(match)
             latest["subject"] = latest["subject"] or match.get("subject")
         return history or event_history, latest
 
@@ -135,7 +135,7 @@ def _customer_source(
         email = inbound.sender_email
         if not email:
             front = get_front()
-            email = front.customer_email(front.get_message(inbound.message_id))
+            email = front_messages.customer_email(front.get_message(inbound.message_id))
         if not email:
             return None
         app_future.result()  # the registry lookup runs beside us; wait for it rather than query twice
@@ -153,35 +153,8 @@ def _normalise(message: dict[str, Any]) -> dict[str, Any]:
     author = message.get("author") or {}
     return {
         "id": message.get("id"),
-        "author": author.get("email") or _sender_email(message),
+        "author": author.get("email") or front_messages.sender_email(message),
         "is_inbound": bool(message.get("is_inbound")),
-        "text": truncate_utf8(_text_of(message), MAX_HISTORY_TEXT_BYTES)[0],
+        "text": truncate_utf8(front_messages.text_of(message), MAX_HISTORY_TEXT_BYTES)[0],
         "created_at": message.get("created_at"),
     }
-
-
-def _sender_email(message: dict[str, Any]) -> str | None:
-    for recipient in message.get("recipients") or []:
-        if recipient.get("role") == "from":
-            return recipient.get("handle")
-    return None
-
-
-def _sender_name(message: dict[str, Any]) -> str | None:
-    for recipient in message.get("recipients") or []:
-        if recipient.get("role") == "from":
-            return recipient.get("name")
-    author = message.get("author") or {}
-    names = [author.get("first_name"), author.get("last_name")]
-    return " ".join(n for n in names if n) or None
-
-
-_TAGS = re.compile(r"<[^>]+>")
-
-
-def _text_of(message: dict[str, Any]) -> str:
-    text = message.get("text")
-    if text:
-        return str(text)
-    body = message.get("body") or message.get("blurb") or ""
-    return html.unescape(_TAGS.sub(" ", str(body))).strip()
