@@ -94,8 +94,8 @@ def require(name: str, why: str) -> str:
     return value
 
 
-def env_int(name: str, _ignored_default: int | None = None) -> int:
-    """An integer setting; its default comes from `VARIABLES` like every other (the second argument is ignored; it goes once lib/agent stops passing it)."""
+def env_int(name: str) -> int:
+    """An integer setting; its default comes from `VARIABLES` like every other."""
     value = require(name, "it has no default")
     try:
         return int(value)

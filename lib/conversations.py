@@ -15,32 +15,6 @@ DRAFT_SENT = "sent"
 DRAFT_SUPERSEDED = "superseded"  # a teammate replied first
 
 
-def upsert_conversation(
-    conversation_id: str,
-    *,
-    app_id: int | None,
-    customer_email: str | None,
-    subject: str | None,
-    last_message_id: str | None,
-) -> None:
-    from lib.db import get_db
-    from lib.db.models import Conversation
-
-    with get_db().session() as session:
-        row = session.get(Conversation, conversation_id)
-        if row is None:
-            row = Conversation(id=conversation_id)
-            session.add(row)
-        if app_id is not None:
-            row.app_id = app_id
-        if customer_email:
-            row.customer_email = customer_email
-        if subject:
-            row.subject = subject[:500]
-        if last_message_id:
-            row.last_message_id = last_message_id
-
-
 def mark_needs_human(conversation_id: str, reason: str) -> None:
     from lib.db import get_db
     from lib.db.models import Conversation
@@ -136,19 +110,6 @@ def record_draft(
             session.add(row)
             session.flush()
         return _draft_json(row)
-
-
-def find_run_draft(conversation_id: str, run_id: str) -> dict[str, Any] | None:
-    from sqlalchemy import select
-
-    from lib.db import get_db
-    from lib.db.models import Draft
-
-    with get_db().session() as session:
-        row = session.scalars(
-            select(Draft).where(Draft.conversation_id == conversation_id, Draft.run_id == run_id)
-        ).first()
-        return _draft_json(row) if row else None
 
 
 def run_draft(run_id: str) -> dict[str, Any] | None:

@@ -11,8 +11,8 @@ def test_drafts_are_recorded_once_per_run_and_guarded_by_status(database_url: st
     first = conversations.record_draft(conversation_id="cnv_1", run_id="run_1", front_draft_id="msg_d1", body="Hi", send_after=later)
     again = conversations.record_draft(conversation_id="cnv_1", run_id="run_1", front_draft_id="msg_OTHER", body="x", send_after=None)
     assert again == first and first["frontDraftId"] == "msg_d1" and first["status"] == "created"
-    assert conversations.find_run_draft("cnv_1", "run_1") == first
-    assert conversations.find_run_draft("cnv_1", "run_2") is None
+    assert conversations.run_draft("run_1") == first
+    assert conversations.run_draft("run_2") is None
     assert conversations.draft_body(first["id"]) == "Hi"  # the first attempt's body, kept
 
     assert conversations.set_draft_status(first["id"], "sending")
@@ -31,7 +31,6 @@ def test_a_human_reply_supersedes_only_pending_auto_sends(database_url: str) -> 
 
 
 def test_needs_human_flags_and_audits(database_url: str) -> None:
-    conversations.upsert_conversation("cnv_9", app_id=None, customer_email="a@b.c", subject="Help", last_message_id="msg_1")
     assert not conversations.needs_human("cnv_9")
     conversations.mark_needs_human("cnv_9", "agent failed")
     assert conversations.needs_human("cnv_9")

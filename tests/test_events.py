@@ -1,10 +1,17 @@
+from typing import Any
+
 import json
 
 import pytest
 from pydantic import ValidationError
 
 from lib.inngest import events
-from lib.inngest.events import CATALOGUE, MATCHES, NAME_PATTERN, wire_fields
+from lib.inngest.events import CATALOGUE, MATCHES, NAME_PATTERN, EventSpec
+
+
+def wire_fields(spec: EventSpec[Any]) -> set[str]:
+    """The camelCase field names an event's data carries on the wire."""
+    return {field.alias or name for name, field in spec.data.model_fields.items()}
 
 REQUIRED_NAMES = {
     "front/inbound_received",

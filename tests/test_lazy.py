@@ -56,7 +56,8 @@ def test_the_service_factories_are_lazy() -> None:
     from lib.front.client import get_front
     from lib.inngest.client import get_client
     from lib.lazy import Lazy
+    from lib.agent.openai_agent import get_openai
     from lib.payments.client import get_stripe
 
-    for factory in (get_db, get_client, get_front, get_stripe, integration_session, slack_session):
+    for factory in (get_db, get_client, get_front, get_stripe, get_openai, integration_session, slack_session):
         assert isinstance(factory, Lazy), factory

@@ -18,13 +18,13 @@ model makes at most one call per turn).
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from lib import config
+from lib.lazy import lazy
 from lib.agent import AgentUnavailable, prompts, tools
 from lib.agent.models import AgentContext, AgentProposal, ModelOutput
 
@@ -39,50 +39,38 @@ MAX_TOOL_CALLS_PER_ROUND = 8  # a guard only: with parallel calls off the model 
 # rounds and retries it takes: each request's timeout is cut to its share of what is left.
 RUN_BUDGET_SECONDS = 240.0
 
-_clients: dict[tuple[Any, ...], "OpenAI"] = {}
-_lock = threading.Lock()
 
 
 def settings() -> tuple[str, str | None, float, int]:
     """(api key, base URL, timeout seconds, max retries) from the environment, validated."""
     key = config.require("OPENAI_API_KEY", "the OpenAI agent needs it (unset it to use the offline agent)")
-    raw_timeout = config.env("OPENAI_TIMEOUT_SECONDS") or "30"
+    raw_timeout = config.require("OPENAI_TIMEOUT_SECONDS", "it bounds each request")
     try:
         timeout = float(raw_timeout)
     except ValueError as exc:
         raise ValueError(f"OPENAI_TIMEOUT_SECONDS must be a number of seconds, got {raw_timeout!r}") from exc
     if timeout <= 0:
         raise ValueError(f"OPENAI_TIMEOUT_SECONDS must be positive, got {raw_timeout!r}")
-    retries = config.env_int("OPENAI_MAX_RETRIES", 2)
+    retries = config.env_int("OPENAI_MAX_RETRIES")
     if retries < 0:
         raise ValueError(f"OPENAI_MAX_RETRIES must be 0 or more, got {retries}")
     return key, config.env("OPENAI_BASE_URL"), timeout, retries
 
 
+@lazy(close=lambda client: client.close())
 def get_openai() -> "OpenAI":
-    """The OpenAI client for the current settings, made at first use (one per distinct settings)."""
-    current = settings()
-    with _lock:
-        client = _clients.get(current)
-        if client is None:
-            from openai import OpenAI
+    """The OpenAI client (the agent's and the routing classifier's), made at first use from the validated settings."""
+    from openai import OpenAI
 
-            key, base_url, timeout, retries = current
-            client = OpenAI(api_key=key, base_url=base_url, timeout=timeout, max_retries=retries)
-            _clients[current] = client
-        return client
+    key, base_url, timeout, retries = settings()
+    return OpenAI(api_key=key, base_url=base_url, timeout=timeout, max_retries=retries)
 
 
-def reset_openai() -> None:
-    """Forget the clients (tests change the settings between cases)."""
-    with _lock:
-        for client in _clients.values():
-            client.close()
-        _clients.clear()
+reset_openai = get_openai.reset  # tests change the settings between cases
 
 
 def model_name() -> str:
-    return config.env("OPENAI_MODEL") or "gpt-4.1-mini"
+    return config.require("OPENAI_MODEL", "it names the agent's model")
 
 
 def run(context: AgentContext) -> AgentProposal:

@@ -9,7 +9,7 @@ local runs to the dev server or the offline executor.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from lib import config
 from lib.lazy import lazy
@@ -84,6 +84,3 @@ def send_within(spec: "EventSpec[Any]", data: "EventData", *, id: str | None = N
 
     return asyncio.run(bounded())
 
-
-def send_many(events: Sequence["inngest.Event"]) -> list[str]:
-    return get_client().send_sync(list(events))

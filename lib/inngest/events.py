@@ -259,7 +259,3 @@ REFUND_UPDATE_MATCH = Match(REFUND_REQUESTED, REFUND_UPDATED, "actionId", "wait"
 
 MATCHES: tuple[Match, ...] = (APPROVAL_DECISION_MATCH, HUMAN_REPLY_CANCELS_AUTO_SEND, REFUND_UPDATE_MATCH)
 
-
-def wire_fields(spec: EventSpec[Any]) -> set[str]:
-    """The camelCase field names an event's data carries on the wire."""
-    return {field.alias or name for name, field in spec.data.model_fields.items()}

@@ -49,7 +49,7 @@ class RouteOutput(BaseModel):
 
 
 def model_name() -> str:
-    return config.env("OPENAI_ROUTER_MODEL") or "gpt-4.1-nano"
+    return config.require("OPENAI_ROUTER_MODEL", "it names the routing classifier's model")
 
 
 def message_document(context: AgentContext) -> dict[str, object]:

@@ -128,7 +128,7 @@ def test_a_teammate_reply_cancels_the_pending_auto_send(sqlite_url: str, scene_f
     scene.stack.wait_for_run("record-human-reply", timeout=30)
 
     assert scene.front.replies == []
-    draft = conversations.find_run_draft("cnv_human", cancelled["id"])
+    draft = conversations.run_draft(cancelled["id"])
     assert draft is not None and draft["status"] == conversations.DRAFT_SUPERSEDED
 
 

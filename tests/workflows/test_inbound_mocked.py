@@ -131,7 +131,7 @@ def test_a_policy_approved_action_is_invoked_and_its_link_goes_out_with_the_repl
     assert stored is not None and not stored.requires_approval  # a link to the customer's own address
     assert result.output["autoSend"] == {"sent": True}
     assert len(front.replies) == 1 and link in front.replies[0]["body"]
-    draft = conversations.find_run_draft(CONVERSATION, "test")
+    draft = conversations.run_draft("test")
     assert draft is not None and draft["status"] == conversations.DRAFT_SENT
 
 
