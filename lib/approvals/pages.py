@@ -1,4 +1,4 @@
-"""The approvals web page: who may see what, and what each answer looks like (HTML or JSON).
+"""The approvals web page, one Flask Blueprint (`blueprint`): who may see what, and what each answer looks like (HTML or JSON).
 
 Access: the shared secret `APPROVALS_SECRET` (as `?key=`, which also sets an
 HttpOnly cookie, or the cookie, or as the basic-auth password) opens the list of
@@ -12,13 +12,15 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from flask import Request, Response, jsonify
+from flask import Blueprint, Request, Response, jsonify, request as current_request
 from pydantic import BaseModel, ConfigDict, Field
 
 from lib import config
 from lib.config import MissingSetting
 from lib.lazy import lazy
 from lib.web.parsing import BadInput, bounded_body, loads_object, validate
+
+blueprint = Blueprint("approvals", __name__, url_prefix="/api/approvals")
 
 COOKIE = "approvals_key"
 MAX_FORM_BYTES = 64 * 1024  # a decision is a few short fields and a reason
@@ -115,9 +117,12 @@ def _detail(request: Request, action_id: str) -> Response:
     return _page("detail", item=item, token=token, brief=approval_brief(action_id))
 
 
-def index(request: Request) -> Response:
+@blueprint.get("")
+def index() -> Response:
     """GET /api/approvals: one action through a signed link, else every pending action for holders of the key."""
     from lib.approvals import store
+
+    request = current_request
 
     try:
         config.require("APPROVALS_SECRET", "it signs approval links and guards the approvals page")
@@ -141,8 +146,10 @@ def index(request: Request) -> Response:
         return _not_configured(request, exc)
 
 
-def detail(request: Request, action_id: str) -> Response:
+@blueprint.get("/<action_id>")
+def detail(action_id: str) -> Response:
     """GET /api/approvals/<actionId>, with the key or a signed link for this action."""
+    request = current_request
     try:
         config.require("APPROVALS_SECRET", "it signs approval links and guards the approvals page")
         if not (_has_secret(request) or _signed_for(request, action_id)):
@@ -173,10 +180,13 @@ def _decision_form(request: Request) -> DecisionForm:
     return validate(DecisionForm, request.form.to_dict(flat=True), what="decision")
 
 
-def decide(request: Request, action_id: str) -> Response:
+@blueprint.post("/<action_id>/decision")
+def decide(action_id: str) -> Response:
     """POST /api/approvals/<actionId>/decision: form (or JSON) with decision, token, approver, reason."""
     from lib.approvals.decisions import HTTP_STATUS, DecisionNotSent, submit_decision
     from lib.approvals.links import verify_form_token
+
+    request = current_request
 
     try:
         form = _decision_form(request)
