@@ -110,10 +110,11 @@ def test_context_from_event_fallback_is_accepted() -> None:
     assert decision["action"] is None and decision["draft_response"]
 
 
-def test_the_workflow_step_gets_plain_json() -> None:
+def test_the_workflow_step_returns_the_decision_whose_json_the_run_stores() -> None:
+    from lib.agent.models import AgentContext
     from lib.workflows.inbound.steps import reason
 
-    decision = reason(context("refund please"))
+    decision = reason(AgentContext.model_validate(context("refund please"))).model_dump(mode="json")
     assert decision["mode"] == "offline"
     assert decision["action"]["type"] == "refund" and decision["requires_approval"] is True
     assert set(decision) == {"reasoning", "action", "draft_response", "requires_approval", "approval_reason", "mode",

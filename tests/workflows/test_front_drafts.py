@@ -8,10 +8,11 @@ import inngest
 import pytest
 
 from lib import conversations
+from lib.agent.models import AppInfo
 from lib.workflows.inbound import steps
 from devkit.sandbox.front import FakeFront, front_message
 
-AUTO = {"auto_send": True, "auto_send_delay_seconds": 60}
+AUTO = AppInfo(slug="acme", auto_send=True, auto_send_delay_seconds=60)
 
 
 @pytest.fixture

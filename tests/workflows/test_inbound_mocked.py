@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 from typing import Any, Iterator
 
+import inngest
 import pytest
 from inngest.experimental import mocked
 
 from lib import conversations
+from lib.agent.models import AppInfo
 from lib.actions.store import get_action
 from lib.apps import registry
 from lib.inngest.events import FRONT_INBOUND_RECEIVED, InboundReceived
@@ -44,7 +46,7 @@ def product() -> Iterator[FakeProductApp]:
 
 
 def _client() -> mocked.Inngest:
-    return mocked.Inngest(app_id="support-workflows", is_production=False)
+    return mocked.Inngest(app_id="support-workflows", is_production=False, serializer=inngest.PydanticSerializer())
 
 
 def _app(product: FakeProductApp | None = None, **overrides: Any) -> registry.AppRecord:
@@ -155,7 +157,7 @@ def test_a_teammate_reply_before_the_send_stops_the_auto_send(database_url: str,
 
     _app(auto_send=True)
     inbound = _inbound(front, "What are your opening hours?")
-    draft = steps.create_draft(CONVERSATION, "run-1", "We are open 9 to 5.", {"auto_send": True, "auto_send_delay_seconds": 60})
+    draft = steps.create_draft(CONVERSATION, "run-1", "We are open 9 to 5.", AppInfo(slug="acme", auto_send=True, auto_send_delay_seconds=60))
     assert draft["sendAfter"] is not None
     assert conversations.supersede_pending_drafts(inbound.conversation_id) == 1
 
@@ -167,7 +169,7 @@ def test_create_draft_runs_once_per_run(database_url: str, front: FakeFront) -> 
     from lib.workflows.inbound import steps
 
     _inbound(front, "hello")
-    first = steps.create_draft(CONVERSATION, "run-1", "Hi!", {"auto_send": False})
-    again = steps.create_draft(CONVERSATION, "run-1", "Hi!", {"auto_send": False})
+    first = steps.create_draft(CONVERSATION, "run-1", "Hi!", AppInfo(slug="acme"))
+    again = steps.create_draft(CONVERSATION, "run-1", "Hi!", AppInfo(slug="acme"))
     assert again["frontDraftId"] == first["frontDraftId"]
     assert len(front.drafts) == 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterator
 
+import inngest
 import pytest
 from inngest.experimental import mocked
 
@@ -43,7 +44,7 @@ def _run(front: FakeFront, text: str, *, subject: str = "Help", sender: str = "a
     inbound = InboundReceived(conversation_id=CONVERSATION, message_id=message_id, inbox_id=INBOX, app_id="acme", subject=subject,
                               body=text, sender_email=sender, sender_name="Ada", front_event_id=f"evt_{message_id}")
     event = FRONT_INBOUND_RECEIVED.build(inbound, id=inbound.front_event_id)
-    result = mocked.trigger(handle_inbound_message, event, mocked.Inngest(app_id="support-workflows", is_production=False))
+    result = mocked.trigger(handle_inbound_message, event, mocked.Inngest(app_id="support-workflows", is_production=False, serializer=inngest.PydanticSerializer()))
     assert result.status is mocked.Status.COMPLETED, result.error
     json.dumps(result.output)
     return result.output

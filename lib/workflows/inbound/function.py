@@ -22,6 +22,7 @@ from typing import Any
 
 import inngest
 
+from lib.agent.models import AgentContext, AgentDecision
 from lib.inngest.client import get_client
 from lib.inngest.events import (
     APPROVAL_REQUESTED,
@@ -35,7 +36,7 @@ from lib.inngest.events import (
 )
 from lib.workflows.inbound import steps
 from lib.workflows.actions import POLICY, execute_approved_action
-from lib.workflows.inbound.context import gather_context
+from lib.routing import RouteDecision
 
 THROTTLE = inngest.Throttle(key="event.data.conversationId", limit=1, period=timedelta(seconds=10))
 
@@ -51,38 +52,39 @@ THROTTLE = inngest.Throttle(key="event.data.conversationId", limit=1, period=tim
 def handle_inbound_message(ctx: inngest.ContextSync) -> dict[str, Any]:
     inbound = FRONT_INBOUND_RECEIVED.parse(ctx.event.data)
 
-    context = ctx.step.run("gather-context", gather_context, inbound)
+    context = ctx.step.run("gather-context", steps.gather, inbound, output_type=AgentContext)
     try:
-        routed = ctx.step.run("route", steps.route_message, inbound, context)
+        routed = ctx.step.run("route", steps.route_message, inbound, context, output_type=RouteDecision)
     except inngest.StepError as exc:
         # The classifier stayed unavailable through every retry: a person routes this one.
         ctx.step.run("hand-to-human", steps.hand_to_human, inbound.conversation_id, f"routing failed: {exc}")
         return {"processed": False, "action": None, "needsHuman": True, "route": None}
-    if routed["route"] == "no_reply":
-        settled = ctx.step.run("no-reply", steps.settle_no_reply, inbound.conversation_id, routed, context["app"])
-        return {"processed": True, "route": routed, "noReply": settled, "action": None, "draft": None, "agentMode": None}
-    if routed["route"] == "human":
+    route = routed.model_dump(mode="json")
+    if routed.route == "no_reply":
+        settled = ctx.step.run("no-reply", steps.settle_no_reply, inbound.conversation_id, routed, context.app)
+        return {"processed": True, "route": route, "noReply": settled, "action": None, "draft": None, "agentMode": None}
+    if routed.route == "human":
         handed = ctx.step.run("route-to-human", steps.route_to_human, inbound.conversation_id, routed)
-        return {"processed": True, "route": routed, "needsHuman": True, "handOver": handed, "action": None, "draft": None,
+        return {"processed": True, "route": route, "needsHuman": True, "handOver": handed, "action": None, "draft": None,
                 "agentMode": None}
     try:
-        decision = ctx.step.run("agent-reasoning", steps.reason, context)
+        decision = ctx.step.run("agent-reasoning", steps.reason, context, output_type=AgentDecision)
     except inngest.StepError as exc:
         # The agent stayed unavailable through every retry: a human answers this one.
         ctx.step.run("hand-to-human", steps.hand_to_human, inbound.conversation_id, f"agent failed: {exc}")
         return {"processed": False, "action": None, "needsHuman": True}
 
     action = _handle_action(ctx, inbound, context, decision)
-    app = context["app"]
+    app = context.app
     if action and action.get("status") == "failed":
-        app = {**app, "auto_send": False}  # the reply may promise what did not happen: a human reviews it
+        app = app.model_copy(update={"auto_send": False})  # the reply may promise what did not happen: a human reviews it
 
     draft = None
-    if decision.get("draft_response"):
-        body = steps.with_action_result(decision["draft_response"], action)
+    if decision.draft_response:
+        body = steps.with_action_result(decision.draft_response, action)
         try:
             draft = ctx.step.run("create-draft", steps.create_draft, inbound.conversation_id, ctx.run_id, body, app,
-                                 decision.get("category"), decision.get("confidence"))
+                                 decision.category, decision.confidence)
         except inngest.StepError as exc:
             # Front kept refusing, or a setting is missing (failed at once): a human writes the reply.
             ctx.step.run("hand-to-human", steps.hand_to_human, inbound.conversation_id, f"the draft could not be written: {exc}")
@@ -100,28 +102,27 @@ def handle_inbound_message(ctx: inngest.ContextSync) -> dict[str, Any]:
         "action": action,
         "draft": draft,
         "autoSend": sent,
-        "fallbacks": context["fallbacks"],
-        "agentMode": decision.get("mode"),
-        "route": routed,
-        "category": decision.get("category"),
-        "confidence": decision.get("confidence"),
+        "fallbacks": context.fallbacks,
+        "agentMode": decision.mode,
+        "route": route,
+        "category": decision.category,
+        "confidence": decision.confidence,
     }
 
 
 def _handle_action(
-    ctx: inngest.ContextSync, inbound: InboundReceived, context: dict[str, Any], decision: dict[str, Any]
+    ctx: inngest.ContextSync, inbound: InboundReceived, context: AgentContext, decision: AgentDecision
 ) -> dict[str, Any] | None:
-    proposed = decision.get("action")
-    if not proposed:
+    if decision.action is None:
         return None
     stored = ctx.step.run("store-action", steps.store_action, inbound, context, decision)
-    if decision["requires_approval"]:
+    if decision.requires_approval:
         request = ApprovalRequested(
             action_id=stored["id"],
             conversation_id=inbound.conversation_id,
             app_id=inbound.app_id,
             action=ActionSpec(type=stored["type"], parameters=stored["parameters"]),
-            agent_reasoning=decision.get("reasoning") or "",
+            agent_reasoning=decision.reasoning or "",
             customer_email=stored.get("customer_email"),
         )
         ctx.step.send_event("request-approval", APPROVAL_REQUESTED.build(request, id=f"approval-requested-{stored['id']}"))

@@ -1,4 +1,8 @@
-"""Bodies of the inbound-message steps: plain functions taking and returning JSON, so each can be tested alone.
+"""Bodies of the inbound-message steps: plain functions, each testable alone.
+
+`gather`, `route_message` and `reason` return the agent's and the router's pydantic
+models (the function reads them back through `output_type`); the action and draft
+steps still return JSON dicts.
 
 Each is safe to run twice (a step retried after it did its work but before its
 result was stored runs again): writes are keyed on the run or the message.
@@ -14,29 +18,37 @@ from lib import audit, conversations
 from lib.apps import AUTO_SEND_DELAY_SECONDS
 from lib.db.models import utcnow
 from lib.fallback import best_effort
+from lib.agent.models import AgentContext, AgentDecision, AppInfo
 from lib.inngest.events import InboundReceived
+from lib.routing import RouteDecision
 
 logger = logging.getLogger("support.workflows")
 
 
-def route_message(inbound: InboundReceived, context: dict[str, Any]) -> dict[str, Any]:
+def gather(inbound: InboundReceived) -> AgentContext:
+    """The `gather-context` step: customer, Front messages and app record, each falling back to the event."""
+    from lib.workflows.inbound.context import gather_context
+
+    return AgentContext.model_validate(gather_context(inbound))
+
+
+def route_message(inbound: InboundReceived, context: AgentContext) -> RouteDecision:
     """The `route` step: the router's decision for the latest message, stored on the conversation and audited.
 
     The loop guard needs when we last auto-sent into this conversation (our drafts table).
     """
-    from lib.agent.models import AgentContext
     from lib.routing import route
 
     sent_at = conversations.last_auto_send(inbound.conversation_id)
     seconds = (utcnow() - sent_at).total_seconds() if sent_at is not None else None
-    decision = route(AgentContext.model_validate(context), seconds_since_auto_send=seconds)
+    decision = route(context, seconds_since_auto_send=seconds)
     conversations.record_route(inbound.conversation_id, decision.route, decision.reason)
     audit.record("router", "conversation.routed", conversation_id=inbound.conversation_id, message_id=inbound.message_id,
                  route=decision.route, rule=decision.rule, category=decision.category, reason=decision.reason)
-    return decision.model_dump(mode="json")
+    return decision
 
 
-def settle_no_reply(conversation_id: str, routed: dict[str, Any], app: dict[str, Any]) -> dict[str, Any]:
+def settle_no_reply(conversation_id: str, routed: RouteDecision, app: AppInfo) -> dict[str, Any]:
     """Do what the app chose for mail that needs no answer: archive it, tag it, or leave it in the inbox.
 
     Best effort: a Front failure is logged and the conversation simply stays open, which is
@@ -44,37 +56,35 @@ def settle_no_reply(conversation_id: str, routed: dict[str, Any], app: dict[str,
     """
     from lib.front.client import get_front
 
-    choice = app.get("no_reply_action") or "none"
+    choice = app.no_reply_action or "none"
     if choice == "archive":
         done = best_effort(lambda: get_front().archive_conversation(conversation_id), what="archiving a no-reply conversation")
-    elif choice == "tag" and app.get("no_reply_tag_id"):
-        tag = str(app["no_reply_tag_id"])
+    elif choice == "tag" and app.no_reply_tag_id:
+        tag = app.no_reply_tag_id
         done = best_effort(lambda: get_front().add_tags(conversation_id, [tag]), what="tagging a no-reply conversation")
     else:
         return {"frontAction": "none", "done": True}
     audit.record("workflow", "conversation.no_reply", conversation_id=conversation_id, front_action=choice, done=done,
-                 reason=routed.get("reason"))
+                 reason=routed.reason)
     return {"frontAction": choice, "done": done}
 
 
-def route_to_human(conversation_id: str, routed: dict[str, Any]) -> dict[str, Any]:
+def route_to_human(conversation_id: str, routed: RouteDecision) -> dict[str, Any]:
     """The router sent this to a person: flag the conversation and say why in a Front comment. No agent, no draft."""
     from lib.front.client import comment_best_effort
 
-    reason = str(routed.get("reason") or "routed to a person")
+    reason = routed.reason or "routed to a person"
     conversations.mark_needs_human(conversation_id, f"routed: {reason}")
     text = f"Support AI did not draft a reply: this needs a person ({reason}). Please reply personally."
     commented = comment_best_effort(conversation_id, text, what="Front comment for a routed hand-over")
     return {"needsHuman": True, "reason": reason, "commented": commented}
 
 
-def reason(context: dict[str, Any]) -> dict[str, Any]:
-    """The agent's decision as JSON. `AgentUnavailable` propagates so the step retries."""
+def reason(context: AgentContext) -> AgentDecision:
+    """The agent's decision. `AgentUnavailable` propagates so the step retries."""
     from lib.agent import decide
-    from lib.agent.models import AgentContext
 
-    decision = decide(AgentContext.model_validate(context))
-    return decision.model_dump(mode="json")
+    return decide(context)
 
 
 def hand_to_human(conversation_id: str, reason: str) -> dict[str, Any]:
@@ -87,24 +97,25 @@ def hand_to_human(conversation_id: str, reason: str) -> dict[str, Any]:
     return {"needsHuman": True, "reason": reason, "commented": commented}
 
 
-def store_action(inbound: InboundReceived, context: dict[str, Any], decision: dict[str, Any]) -> dict[str, Any]:
+def store_action(inbound: InboundReceived, context: AgentContext, decision: AgentDecision) -> dict[str, Any]:
     from lib.actions.store import PROPOSED, action_id_for, create_action
 
-    proposed = decision["action"]
-    customer = context.get("customer") or {}
-    user = customer.get("user") or {}
+    proposed = decision.action
+    if proposed is None:
+        raise ValueError("store-action needs a decision with an action")
+    user = (context.customer.user if context.customer else None) or {}
     record = create_action(
         action_id=action_id_for(inbound.conversation_id, inbound.message_id),
         conversation_id=inbound.conversation_id,
-        app_id=context["app"].get("id"),
-        type=proposed["type"],
-        parameters=proposed.get("parameters") or {},
-        requires_approval=bool(decision["requires_approval"]),
-        agent_reasoning=decision.get("reasoning"),
-        customer_email=user.get("email") or (context.get("latest_message") or {}).get("sender_email"),
+        app_id=context.app.id,
+        type=proposed.type,
+        parameters=proposed.parameters,
+        requires_approval=decision.requires_approval,
+        agent_reasoning=decision.reasoning,
+        customer_email=user.get("email") or context.latest_message.sender_email,
         status=PROPOSED,
-        category=decision.get("category"),
-        confidence=decision.get("confidence"),
+        category=decision.category,
+        confidence=decision.confidence,
     )
     audit.record(
         "agent",
@@ -113,29 +124,29 @@ def store_action(inbound: InboundReceived, context: dict[str, Any], decision: di
         conversation_id=inbound.conversation_id,
         type=record.type,
         requires_approval=record.requires_approval,
-        approval_reason=decision.get("approval_reason"),
+        approval_reason=decision.approval_reason,
         **_approval_brief(record.type, record.parameters, context, decision),
     )
     return record.model_dump(mode="json", include={"id", "type", "parameters", "status", "requires_approval", "customer_email"})
 
 
-def _approval_brief(kind: str, parameters: dict[str, Any], context: dict[str, Any], decision: dict[str, Any]) -> dict[str, Any]:
+def _approval_brief(kind: str, parameters: dict[str, Any], context: AgentContext, decision: AgentDecision) -> dict[str, Any]:
     """What an approver needs next to the action: the message it answers, the drafted reply, the purchase refunded."""
     brief: dict[str, Any] = {
-        "customer_message": (context.get("latest_message") or {}).get("body"),
-        "draft_response": decision.get("draft_response"),
+        "customer_message": context.latest_message.body,
+        "draft_response": decision.draft_response,
     }
     purchase_id = parameters.get("purchaseId")
-    purchases = (context.get("customer") or {}).get("purchases") or []
+    purchases = context.customer.purchases if context.customer else []
     purchase = next((p for p in purchases if isinstance(p, dict) and str(p.get("id")) == str(purchase_id)), None)
     if kind == "refund" and purchase is not None:
         brief["purchase"] = {key: purchase.get(key) for key in ("id", "product", "amount", "currency", "purchased_at")}
     return brief
 
 
-def auto_send_delay(app: dict[str, Any]) -> timedelta:
+def auto_send_delay(app: AppInfo) -> timedelta:
     """How long the app's drafts wait before auto-send."""
-    return timedelta(seconds=int(app.get("auto_send_delay_seconds") or AUTO_SEND_DELAY_SECONDS))
+    return timedelta(seconds=app.auto_send_delay_seconds or AUTO_SEND_DELAY_SECONDS)
 
 
 def with_action_result(body: str, action: dict[str, Any] | None) -> str:
@@ -147,7 +158,7 @@ def with_action_result(body: str, action: dict[str, Any] | None) -> str:
 
 
 def create_draft(
-    conversation_id: str, run_id: str, body: str, app: dict[str, Any], category: str | None = None, confidence: float | None = None
+    conversation_id: str, run_id: str, body: str, app: AppInfo, category: str | None = None, confidence: float | None = None
 ) -> dict[str, Any]:
     """Put the reply into Front as a draft, once per run; auto-send apps get a send time.
 
@@ -170,7 +181,7 @@ def create_draft(
     landed = str(created.get("conversation_id") or conversation_id)
     if landed != conversation_id:
         audit.record("workflow", "conversation.merged", conversation_id=conversation_id, merged_into=landed)
-    send_after = utcnow() + auto_send_delay(app) if app.get("auto_send") else None
+    send_after = utcnow() + auto_send_delay(app) if app.auto_send else None
     draft = conversations.record_draft(
         conversation_id=landed,
         run_id=run_id,
