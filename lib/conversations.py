@@ -15,15 +15,22 @@ DRAFT_SENT = "sent"
 DRAFT_SUPERSEDED = "superseded"  # a teammate replied first
 
 
-def mark_needs_human(conversation_id: str, reason: str) -> None:
-    from lib.db import get_db
+def _conversation_row(session: Any, conversation_id: str) -> Any:
+    """The conversation's row, added if we have none yet."""
     from lib.db.models import Conversation
 
+    row = session.get(Conversation, conversation_id)
+    if row is None:
+        row = Conversation(id=conversation_id)
+        session.add(row)
+    return row
+
+
+def mark_needs_human(conversation_id: str, reason: str) -> None:
+    from lib.db import get_db
+
     with get_db().session() as session:
-        row = session.get(Conversation, conversation_id)
-        if row is None:
-            row = Conversation(id=conversation_id)
-            session.add(row)
+        row = _conversation_row(session, conversation_id)
         row.needs_human = True
         row.status = "needs_human"
     from lib import audit
@@ -34,13 +41,9 @@ def mark_needs_human(conversation_id: str, reason: str) -> None:
 def record_route(conversation_id: str, route: str, reason: str) -> None:
     """Remember how the `route` step routed the conversation's latest message, and why."""
     from lib.db import get_db
-    from lib.db.models import Conversation
 
     with get_db().session() as session:
-        row = session.get(Conversation, conversation_id)
-        if row is None:
-            row = Conversation(id=conversation_id)
-            session.add(row)
+        row = _conversation_row(session, conversation_id)
         row.route = route
         row.route_reason = reason[:500]
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from lib.apps import AUTO_SEND_DELAY_SECONDS
 from lib.fallback import with_fallback
 from lib.front import messages as front_messages
 from lib.inngest.events import InboundReceived, truncate_utf8
@@ -52,20 +51,10 @@ def gather_context(inbound: InboundReceived) -> dict[str, Any]:
 
 
 def app_fallback(inbound: InboundReceived) -> dict[str, Any]:
-    """What the event tells us about the app: its slug. Strict defaults: everything needs approval, no auto-send."""
-    return {
-        "id": None,
-        "slug": inbound.app_id,
-        "name": inbound.app_id,
-        "front_inbox_id": inbound.inbox_id,
-        "integration_url": None,
-        "stripe_account": None,
-        "auto_send": False,
-        "auto_send_delay_seconds": AUTO_SEND_DELAY_SECONDS,
-        "approval_policy": {},
-        "no_reply_action": "none",
-        "no_reply_tag_id": None,
-    }
+    """What the event tells us about the app: its slug. `AppInfo`'s strict defaults: everything needs approval, no auto-send."""
+    from lib.agent.models import AppInfo
+
+    return AppInfo(slug=inbound.app_id, name=inbound.app_id, front_inbox_id=inbound.inbox_id).model_dump(mode="json")
 
 
 def _app_record(inbound: InboundReceived) -> Any:
