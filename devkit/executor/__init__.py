@@ -71,6 +71,7 @@ class Executor:
         signing_key_fallback: str | None = None,
         workers: int = 8,
         max_event_bytes: int | None = None,
+        max_request_bytes: int | None = None,
     ) -> None:
         from lib.db import make_database
         from devkit.executor.event_size import DEFAULT_MAX_EVENT_BYTES
@@ -92,6 +93,8 @@ class Executor:
         if self.max_event_bytes <= 0:
             raise ValueError(f"max_event_bytes must be positive, got {self.max_event_bytes}")
         self.engine = Engine(self.database, time_scale=time_scale if time_scale is not None else time_scale_setting())
+        if max_request_bytes is not None:  # above it the SDK fetches state through the API (`use_api`)
+            self.engine.max_request_bytes = max_request_bytes
         self.scheduler = Scheduler(self.engine, signing_key=self.signing_key, workers=workers)
         self.app = build_app(self)
         self._server: Any = None

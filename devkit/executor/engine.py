@@ -9,6 +9,7 @@ exactly where a killed one stopped.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -22,12 +23,13 @@ from sqlalchemy.orm import Session
 
 from lib.db import Database
 from lib.db.models import utcnow
-from devkit.executor import expressions, timing
+from devkit.executor import event_ids, expressions, timing
 from devkit.executor.limits import InFlight, Slot, concurrency_slots
 from devkit.executor.models import (
     ExecutorEvent,
     ExecutorFunction,
     ExecutorJob,
+    ExecutorReceived,
     ExecutorRun,
     ExecutorStep,
     ExecutorWaiter,
@@ -43,6 +45,11 @@ FAILED_EVENT = "inngest/function.failed"
 TERMINAL = ("Completed", "Failed", "Cancelled")
 UNSUPPORTED_OPTIONS = ("batchEvents", "debounce", "rateLimit", "priority", "singleton", "timeouts")
 PENDING_STEP = ("Planned", "Retrying", "Sleeping", "Waiting", "Invoking")
+INVOKE_TIMEOUT_MESSAGE = "Timed out waiting for invoked function to complete"  # Inngest's words (inngest-py cases/invoke_timeout.py)
+# Inngest's largest request to an SDK (4 MiB); a bigger state goes by `use_api`: the SDK fetches
+# `/v0/runs/<id>/actions` and `/batch` itself (inngest-py comm_lib/handler.py).
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
+RACE = "race"  # StepPlanned `opts.parallelMode` of `ParallelMode.RACE` (inngest-py step_lib/base.py)
 
 
 class BadEvent(ValueError):
@@ -77,7 +84,7 @@ class Outcome:
     error: str | None = None
 
 
-def normalise_event(raw: Any) -> dict[str, Any]:
+def normalise_event(raw: Any, *, default_id: str | None = None) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise BadEvent("each event must be a JSON object")
     name = raw.get("name")
@@ -93,7 +100,7 @@ def normalise_event(raw: Any) -> dict[str, Any]:
     except (TypeError, ValueError):
         raise BadEvent(f"event {name!r}: ts must be milliseconds since the epoch") from None
     event: dict[str, Any] = {
-        "id": str(raw.get("id") or new_id()),
+        "id": str(raw.get("id") or default_id or new_id()),
         "name": name,
         "data": {k: v for k, v in data.items() if k != INNGEST_DATA_KEY},  # as Inngest: senders cannot forge it
         "ts": ts,
@@ -116,10 +123,19 @@ def _error_memo(error: Any) -> dict[str, Any]:
     return {"name": "Error", "message": str(error), "stack": None}
 
 
+def _failed_event_error(error: Any, http_status: int | None) -> dict[str, Any]:
+    """`inngest/function.failed` data.error as Inngest sends it: `{"error": "invalid status code: 500",
+    "message", "name", "stack"}` (inngest-py cases/on_failure.py asserts exactly these keys)."""
+    memo = _error_memo(error)
+    cause = f"invalid status code: {http_status}" if http_status is not None else memo["message"]
+    return {"error": cause, "message": memo["message"], "name": memo["name"], "stack": memo["stack"]}
+
+
 class Engine:
-    def __init__(self, db: Database, *, time_scale: float = 1.0) -> None:
+    def __init__(self, db: Database, *, time_scale: float = 1.0, max_request_bytes: int = MAX_REQUEST_BYTES) -> None:
         self.db = db
         self.time_scale = time_scale
+        self.max_request_bytes = max_request_bytes
         self.lock = threading.RLock()
         self._inflight = InFlight()
         self.wakeup = threading.Event()
@@ -165,14 +181,28 @@ class Engine:
 
     # ---- events ---------------------------------------------------------------------------
 
-    def ingest(self, raw_events: Iterable[Any]) -> list[str]:
-        """Accept events (all or none), start/cancel/resume runs; returns the event ids."""
-        events = [normalise_event(e) for e in raw_events]
+    def ingest(self, raw_events: list[Any], *, seed: str | None = None) -> tuple[list[str], str | None]:
+        """Accept events in order, start/cancel/resume runs; returns the accepted ids and the error
+        that stopped the rest, if any.
+
+        As Inngest's Event API: the events before an invalid one are accepted, it and those
+        after it are not (inngest-py `test_partial_send_error`: `[ok, bad, bad]` gives one id).
+        Ids come from the event, else from the SDK's seed header (`event_ids.py`), so a send
+        the SDK retries after a lost answer repeats its ids and starts no run twice.
+        """
+        seeded = event_ids.seeded_ids(seed, len(raw_events))
         ids: list[str] = []
+        error: str | None = None
         with self.lock, self.db.session() as s:
             now = utcnow()
-            for event in events:
+            for index, raw in enumerate(raw_events):
+                try:
+                    event = normalise_event(raw, default_id=seeded[index] if seeded else None)
+                except BadEvent as exc:
+                    error = str(exc)
+                    break
                 ids.append(event["id"])
+                s.add(ExecutorReceived(event_id=event["id"], name=event["name"], payload=event, received_at=now))
                 seen = s.get(ExecutorEvent, event["id"])
                 if seen is not None and now - seen.received_at < IDEMPOTENCY_WINDOW:
                     continue
@@ -183,7 +213,18 @@ class Engine:
                 s.flush()
                 self._dispatch(s, event)
         self.wakeup.set()
-        return ids
+        return ids, error
+
+    def list_events(self, name: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Received events, newest first, in the shape of Inngest's `GET /v1/events` items."""
+        with self.db.session() as s:
+            query = select(ExecutorReceived).order_by(ExecutorReceived.seq.desc()).limit(limit)
+            if name:
+                query = query.where(ExecutorReceived.name == name)
+            return [
+                {"internal_id": r.event_id, "received_at": r.received_at.isoformat() + "Z", **r.payload}
+                for r in s.scalars(query).all()
+            ]
 
     def _dispatch(self, s: Session, event: dict[str, Any]) -> None:
         name = event["name"]
@@ -259,7 +300,6 @@ class Engine:
             status="Queued",
             event=event,
             attempt=0,
-            disable_immediate=False,
             throttle_key=self._key(throttle, event) if throttle else None,
             concurrency_key=self._key(concurrency, event) if concurrency else None,
             idempotency_key=idempotency_key,
@@ -341,7 +381,7 @@ class Engine:
                 s.execute(delete(ExecutorWaiter).where(ExecutorWaiter.run_id == run.id, ExecutorWaiter.step_id == step.step_id))
                 self._resolve_step(s, run, step.step_id, data=None)
             elif job.kind == "timeout" and step.status == "Invoking":
-                self._resolve_step(s, run, step.step_id, error={"name": "InngestInvokeTimeoutError", "message": "invoked function timed out"})
+                self._resolve_step(s, run, step.step_id, error={"name": "InngestInvokeTimeoutError", "message": INVOKE_TIMEOUT_MESSAGE})
         self.wakeup.set()
 
     # ---- calling the function ---------------------------------------------------------------
@@ -389,6 +429,9 @@ class Engine:
             memo: dict[str, Any] = {}
             stack: list[str] = []
             attempt = run.attempt
+            # Inngest asks the SDK to plan (not run) a new step only while parallel steps are still
+            # out (a RACE discovery); once a group is done the next `step.run` runs in that request.
+            pending = any(step.status in PENDING_STEP for step in steps)
             for step in steps:
                 if step.status == "Completed":
                     memo[step.step_id] = {"data": step.output}
@@ -406,14 +449,31 @@ class Engine:
                     "run_id": run.id,
                     "attempt": attempt,
                     "max_attempts": self._max_attempts(fn),
-                    "disable_immediate_execution": bool(run.disable_immediate),
+                    "disable_immediate_execution": pending and job.step_id is None,
                     "use_api": False,
                     "stack": {"stack": stack, "current": len(stack)},
                 },
                 "use_api": False,
                 "version": 1,
             }
+            if len(json.dumps(body, separators=(",", ":"), default=str)) > self.max_request_bytes:
+                # Too big to send: the SDK fetches the state from `/v0/runs/<id>/actions` and `/batch`.
+                body["steps"], body["events"], body["use_api"], body["ctx"]["use_api"] = {}, [], True, True
             return CallPlan(job.id, run.id, fn.id, fn.url, body, job.step_id, slots)
+
+    def run_state(self, run_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
+        """A run's events and memoised steps, for the SDK's `use_api` fetch; None for an unknown run."""
+        with self.db.session() as s:
+            run = s.get(ExecutorRun, run_id)
+            if run is None:
+                return None
+            memo: dict[str, Any] = {}
+            for step in s.scalars(select(ExecutorStep).where(ExecutorStep.run_id == run_id)).all():
+                if step.status == "Completed":
+                    memo[step.step_id] = {"data": step.output}
+                elif step.status == "Failed":
+                    memo[step.step_id] = {"error": _error_memo(step.error)}
+            return [run.event], memo
 
     @staticmethod
     def _max_attempts(fn: ExecutorFunction) -> int:
@@ -436,25 +496,22 @@ class Engine:
             elif outcome.status == 200:
                 self._finish(s, run, "Completed", output=outcome.body)
             else:
+                # The SDK's error body as it sent it (Inngest stores no extra keys); anything else, described.
                 error = outcome.body if isinstance(outcome.body, dict) else {"name": "Error", "message": outcome.error or f"HTTP {outcome.status}: {str(outcome.body)[:500]}"}
-                if outcome.status is None or outcome.status >= 400:
-                    error.setdefault("status", outcome.status)
                 if not no_retry and run.attempt + 1 < self._max_attempts(fn):
                     run.attempt += 1
                     delay = retry_after if retry_after is not None else timing.backoff_seconds(run.attempt - 1)
                     self._schedule(s, run.id, "call", plan.step_id, timing.later(delay, self.time_scale))
                     run.error = error
                 else:
-                    self._finish(s, run, "Failed", error=error)
+                    self._finish(s, run, "Failed", error=error, http_status=outcome.status)
         self.wakeup.set()
 
     def _apply_ops(
         self, s: Session, run: ExecutorRun, fn: ExecutorFunction, plan: CallPlan, ops: list[Any],
         no_retry: bool, retry_after: float | None,
     ) -> None:
-        progressed = False
-        if any(isinstance(op, dict) and op.get("op") == "StepPlanned" for op in ops):
-            run.disable_immediate = True
+        progressed = race = False
         for op in ops:
             if not isinstance(op, dict) or not op.get("id"):
                 continue
@@ -467,6 +524,10 @@ class Engine:
                 step = ExecutorStep(run_id=run.id, step_id=step_id, name=name, op=code, status="Planned", attempt=0)
                 s.add(step)
             step.op, step.name = code, name
+            if (op.get("opts") or {}).get("parallelMode") == RACE:
+                step.parallel_mode = RACE
+            if code in ("StepRun", "StepFailed") or (code == "StepError" and (no_retry or step.attempt + 1 >= self._max_attempts(fn))):
+                race = race or step.parallel_mode == RACE
             if code == "StepRun":
                 step.status, step.output, step.error = "Completed", op.get("data"), None
                 run.attempt, progressed = 0, True
@@ -503,7 +564,7 @@ class Engine:
                 step.error = {"name": "Unsupported", "message": f"opcode {code} is not supported by the offline executor"}
         s.flush()
         if progressed:
-            self._continue(s, run)
+            self._continue(s, run, race=race)
 
     def _invoke(self, s: Session, run: ExecutorRun, step: ExecutorStep, opts: dict[str, Any]) -> None:
         target = s.get(ExecutorFunction, str(opts.get("function_id")))
@@ -543,12 +604,13 @@ class Engine:
     def _step(self, s: Session, run_id: str, step_id: str) -> ExecutorStep | None:
         return s.scalar(select(ExecutorStep).where(ExecutorStep.run_id == run_id, ExecutorStep.step_id == step_id))
 
-    def _continue(self, s: Session, run: ExecutorRun) -> None:
-        """Call the function again (untargeted) once no parallel step is still pending."""
+    def _continue(self, s: Session, run: ExecutorRun, *, race: bool = False) -> None:
+        """Call the function again (untargeted) once no parallel step is still pending or, when the
+        step that just ended was planned with `ParallelMode.RACE`, at once (as Inngest does)."""
         pending = s.scalar(
             select(func.count()).select_from(ExecutorStep).where(ExecutorStep.run_id == run.id, ExecutorStep.status.in_(PENDING_STEP))
         )
-        if pending:
+        if pending and not race:
             return
         queued = s.scalar(
             select(func.count()).select_from(ExecutorJob).where(
@@ -567,15 +629,18 @@ class Engine:
             step.status, step.error = "Failed", error
         else:
             step.status, step.output = "Completed", data
+        race = step.parallel_mode == RACE
         s.execute(
             update(ExecutorJob)
             .where(ExecutorJob.run_id == run.id, ExecutorJob.step_id == step_id, ExecutorJob.kind.in_(("wake", "timeout")), ExecutorJob.done.is_(False))
             .values(done=True)
         )
         s.flush()
-        self._continue(s, run)
+        self._continue(s, run, race=race)
 
-    def _finish(self, s: Session, run: ExecutorRun, status: str, *, output: Any = None, error: Any = None) -> None:
+    def _finish(
+        self, s: Session, run: ExecutorRun, status: str, *, output: Any = None, error: Any = None, http_status: int | None = None
+    ) -> None:
         run.status, run.output, run.error, run.ended_at = status, output, error, utcnow()
         s.execute(delete(ExecutorWaiter).where(ExecutorWaiter.run_id == run.id))
         s.execute(update(ExecutorJob).where(ExecutorJob.run_id == run.id, ExecutorJob.done.is_(False)).values(done=True))
@@ -591,7 +656,7 @@ class Engine:
         if status == "Failed" and run.event.get("name") != FAILED_EVENT:
             # Like Inngest, announce the failure so `on_failure` handlers run.
             failure = normalise_event(
-                {"name": FAILED_EVENT, "data": {"function_id": run.function_id, "run_id": run.id, "error": error, "event": run.event}}
+                {"name": FAILED_EVENT, "data": {"function_id": run.function_id, "run_id": run.id, "error": _failed_event_error(error, http_status), "event": run.event}}
             )
             s.add(ExecutorEvent(id=failure["id"], name=FAILED_EVENT, payload=failure, received_at=utcnow()))
             s.flush()
