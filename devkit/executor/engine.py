@@ -43,7 +43,7 @@ INVOKED_EVENT = "inngest/function.invoked"
 INNGEST_DATA_KEY = "_inngest"  # Inngest's own metadata in event data: set on invocations, stripped from sent events
 FAILED_EVENT = "inngest/function.failed"
 TERMINAL = ("Completed", "Failed", "Cancelled")
-UNSUPPORTED_OPTIONS = ("batchEvents", "debounce", "rateLimit", "priority", "singleton", "timeouts")
+UNSUPPORTED_OPTIONS = ("batchEvents", "debounce", "rateLimit", "priority", "timeouts")
 PENDING_STEP = ("Planned", "Retrying", "Sleeping", "Waiting", "Invoking")
 INVOKE_TIMEOUT_MESSAGE = "Timed out waiting for invoked function to complete"  # Inngest's words (inngest-py cases/invoke_timeout.py)
 # Inngest's largest request to an SDK (4 MiB); a bigger state goes by `use_api`: the SDK fetches
@@ -256,7 +256,7 @@ class Engine:
             for trigger in fn.config.get("triggers") or []:
                 if trigger.get("event") == name and self._safe_match(trigger.get("expression"), {"event": event}):
                     key = self._key({"key": fn.config["idempotency"]}, event) if fn.config.get("idempotency") else None
-                    if key is None or not self._ran_with_key(s, fn, key, event):
+                    if (key is None or not self._ran_with_key(s, fn, key, event)) and self._singleton_admits(s, fn, event):
                         self._start_run(s, fn, event, idempotency_key=key)
                     break
 
@@ -272,6 +272,26 @@ class Engine:
         if seen is not None:
             logger.info("%s: idempotency key %r already ran (run %s); event %s starts nothing", fn.id, key, seen, event.get("id"))
             return True
+        return False
+
+    def _singleton_admits(self, s: Session, fn: ExecutorFunction, event: dict[str, Any]) -> bool:
+        """`singleton` (Inngest docs, "Singleton functions"): at most one active run per key. Mode
+        `skip` starts nothing while one is active; `cancel` cancels the active run and starts anew."""
+        singleton = fn.config.get("singleton")
+        if not isinstance(singleton, dict):
+            return True
+        key = self._key(singleton, event)
+        active = s.scalars(
+            select(ExecutorRun).where(ExecutorRun.function_id == fn.id, ExecutorRun.status.in_(("Queued", "Running")))
+        ).all()
+        same = [run for run in active if self._key(singleton, run.event) == key]
+        if not same:
+            return True
+        if singleton.get("mode") == "cancel":
+            for run in same:
+                self._finish(s, run, "Cancelled", error={"name": "Cancelled", "message": f"replaced by event {event['id']} (singleton)"})
+            return True
+        logger.info("%s: singleton key %r has an active run (%s); event %s starts nothing", fn.id, key, same[0].id, event["id"])
         return False
 
     @staticmethod
@@ -559,6 +579,9 @@ class Engine:
                 self._schedule(s, run.id, "timeout", step_id, timing.later(timeout, self.time_scale))
             elif code == "InvokeFunction":
                 self._invoke(s, run, step, op.get("opts") or {})
+            elif code == "AIGateway":  # known only when the step runs; failed at once, never retried
+                step.status, progressed = "Failed", True
+                step.error = {"name": "NotImplemented", "message": "step.ai.infer (opcode AIGateway) is not implemented by the offline executor"}
             else:
                 step.status, progressed = "Failed", True
                 step.error = {"name": "Unsupported", "message": f"opcode {code} is not supported by the offline executor"}

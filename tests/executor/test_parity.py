@@ -205,3 +205,59 @@ def test_a_streamed_201_answer_is_unwrapped() -> None:
         plan = CallPlan(1, "run", "fn", f"{server.url}/api/inngest", {}, None)
         outcome = driver.call(requests.Session(), plan, signing_key=None)
     assert (outcome.status, outcome.body, outcome.headers.get("x-inngest-no-retry")) == (200, "done", "false")
+
+
+def _singleton(client: inngest.Inngest, mode: str, release: threading.Event) -> inngest.Function:
+    @client.create_function(
+        fn_id=f"single-{mode}", retries=0, singleton=inngest.Singleton(mode=mode),  # type: ignore[arg-type]
+        trigger=inngest.TriggerEvent(event=f"test/single-{mode}"),
+    )
+    def fn(ctx: inngest.ContextSync) -> str:
+        ctx.step.wait_for_event("hold", event=f"test/release-{mode}", timeout=datetime.timedelta(seconds=30))
+        return ctx.event.data["n"]
+
+    return fn
+
+
+def test_singleton_skip_starts_nothing_while_a_run_is_active(client: inngest.Inngest) -> None:
+    """inngest-py cases/singleton_skip.py: a second event while a run is active starts no run."""
+    with InngestStack([_singleton(client, "skip", threading.Event())], time_scale=1.0) as stack:
+        stack.send("test/single-skip", {"n": "first"})
+        stack.wait_for(lambda: any(s["status"] == "Waiting" for r in stack.runs("single-skip") for s in r["steps"]))
+        stack.send("test/single-skip", {"n": "second"})
+        stack.send("test/release-skip", {})
+        [run] = stack.wait_for_run("single-skip")
+        assert len(stack.runs("single-skip")) == 1
+    assert run["output"] == "first"
+
+
+def test_singleton_cancel_replaces_the_active_run(client: inngest.Inngest) -> None:
+    """inngest-py cases/singleton_cancel.py: the active run is Cancelled and the new one runs."""
+    with InngestStack([_singleton(client, "cancel", threading.Event())], time_scale=1.0) as stack:
+        stack.send("test/single-cancel", {"n": "first"})
+        stack.wait_for(lambda: any(s["status"] == "Waiting" for r in stack.runs("single-cancel") for s in r["steps"]))
+        stack.send("test/single-cancel", {"n": "second"})
+        [cancelled] = stack.wait_for_run("single-cancel", status="Cancelled")
+        stack.wait_for(lambda: any(s["status"] == "Waiting" for r in stack.runs("single-cancel") if r["status"] == "Running" for s in r["steps"]))
+        stack.send("test/release-cancel", {})
+        [run] = stack.wait_for_run("single-cancel")
+    assert cancelled["event"]["data"]["n"] == "first" and run["output"] == "second"
+
+
+def test_ai_infer_fails_its_step_with_a_clear_error(client: inngest.Inngest) -> None:
+    """`step.ai.infer` (opcode AIGateway) is not implemented: the step fails, not retried, saying so."""
+    from inngest.experimental.ai import openai as ai_openai
+
+    @client.create_function(fn_id="infers", retries=3, trigger=inngest.TriggerEvent(event="test/infer"))
+    def fn(ctx: inngest.ContextSync) -> str:
+        try:
+            ctx.step.ai.infer("ask", adapter=ai_openai.Adapter(auth_key="k", model="gpt-4o"), body={"messages": []})
+        except inngest.StepError as exc:
+            return exc.message
+        return "answered"
+
+    with InngestStack([fn], time_scale=SCALE) as stack:
+        stack.send("test/infer", {})
+        [run] = stack.wait_for_run("infers")
+    assert "step.ai.infer" in run["output"] and "not implemented" in run["output"]
+    assert run["steps"][0]["attempt"] == 0
