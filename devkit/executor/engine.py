@@ -9,6 +9,7 @@ exactly where a killed one stopped.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from lib.db import Database
 from lib.db.models import utcnow
-from devkit.executor import event_ids, expressions, timing
+from devkit.executor import cron, event_ids, expressions, timing
 from devkit.executor.limits import InFlight, Slot, concurrency_slots
 from devkit.executor.models import (
     ExecutorEvent,
@@ -42,6 +43,7 @@ IDEMPOTENCY_WINDOW = timedelta(hours=24)
 INVOKED_EVENT = "inngest/function.invoked"
 INNGEST_DATA_KEY = "_inngest"  # Inngest's own metadata in event data: set on invocations, stripped from sent events
 FAILED_EVENT = "inngest/function.failed"
+CRON_EVENT = "inngest/scheduled.timer"  # the event a cron-triggered run receives on Inngest
 TERMINAL = ("Completed", "Failed", "Cancelled")
 UNSUPPORTED_OPTIONS = ("batchEvents", "debounce", "rateLimit", "priority", "timeouts")
 PENDING_STEP = ("Planned", "Retrying", "Sleeping", "Waiting", "Invoking")
@@ -156,7 +158,12 @@ class Engine:
                 if not isinstance(fn_id, str) or not fn_id:
                     raise BadEvent("every function needs an id")
                 ignored = [k for k in UNSUPPORTED_OPTIONS if config.get(k)]
-                ignored += ["cron trigger"] if any("cron" in t for t in config.get("triggers") or []) else []
+                for trigger in config.get("triggers") or []:
+                    if isinstance(trigger, dict) and "cron" in trigger:
+                        try:
+                            cron.parse(str(trigger["cron"]))
+                        except cron.CronError as exc:
+                            raise BadEvent(f"function {fn_id}: bad cron trigger: {exc}") from None
                 if ignored:
                     logger.warning("function %s: %s not implemented by the offline executor; ignored", fn_id, ", ".join(ignored))
                 step = (config.get("steps") or {}).get("step") or {}
@@ -172,7 +179,47 @@ class Engine:
                 for row in gone:
                     logger.info("app %s no longer serves %s; removed", app_id, row.id)
                     s.delete(row)
+            s.flush()
+            for fn_id in ids:
+                self._schedule_crons(s, s.get(ExecutorFunction, fn_id))
+        self.wakeup.set()
         return ids
+
+    # ---- cron triggers ------------------------------------------------------------------------
+
+    @staticmethod
+    def _cron_key(fn_id: str) -> str:
+        """The run_id column of a function's cron jobs (a function id may be longer than a run id)."""
+        return "cron-" + hashlib.sha1(fn_id.encode()).hexdigest()
+
+    def _schedule_crons(self, s: Session, fn: ExecutorFunction | None, *, only: int | None = None) -> None:
+        """(Re)schedule the next firing of each cron trigger; the wait is multiplied by the time scale."""
+        if fn is None:
+            return
+        key = self._cron_key(fn.id)
+        if only is None:
+            s.execute(update(ExecutorJob).where(ExecutorJob.run_id == key, ExecutorJob.kind == "cron", ExecutorJob.done.is_(False)).values(done=True))
+        now = utcnow()
+        for index, trigger in enumerate(fn.config.get("triggers") or []):
+            if not isinstance(trigger, dict) or "cron" not in trigger or (only is not None and index != only):
+                continue
+            fires = cron.parse(str(trigger["cron"])).next_after(now)
+            wait = (timing.naive_utc(fires) - now).total_seconds()
+            self._schedule(s, key, "cron", str(index), timing.later(wait, self.time_scale))
+
+    def _fire_cron(self, s: Session, job: ExecutorJob) -> None:
+        """A cron trigger is due: start a run with Inngest's `inngest/scheduled.timer` event, schedule the next."""
+        fn = next((f for f in s.scalars(select(ExecutorFunction)).all() if self._cron_key(f.id) == job.run_id), None)
+        index = int(job.step_id or 0)
+        triggers = fn.config.get("triggers") or [] if fn else []
+        if fn is None or index >= len(triggers) or "cron" not in triggers[index]:
+            return  # the function or its trigger is gone
+        event = normalise_event({"name": CRON_EVENT, "data": {"cron": triggers[index]["cron"]}})
+        s.add(ExecutorEvent(id=event["id"], name=CRON_EVENT, payload=event, received_at=utcnow()))
+        s.add(ExecutorReceived(event_id=event["id"], name=CRON_EVENT, payload=event, received_at=utcnow()))
+        if self._singleton_admits(s, fn, event):
+            self._start_run(s, fn, event)
+        self._schedule_crons(s, fn, only=index)
 
     def functions(self) -> list[dict[str, Any]]:
         with self.db.session() as s:
@@ -388,9 +435,13 @@ class Engine:
         s.execute(update(ExecutorJob).where(ExecutorJob.id == job_id).values(claimed_by=None, due_at=due_at))
 
     def handle_timer(self, job: ExecutorJob) -> None:
-        """A `wake` (sleep over) or `timeout` (wait/invoke gave up) job."""
+        """A `wake` (sleep over), `timeout` (wait/invoke gave up) or `cron` (a schedule is due) job."""
         with self.lock, self.db.session() as s:
             self._job_done(s, job.id)
+            if job.kind == "cron":
+                self._fire_cron(s, job)
+                self.wakeup.set()
+                return
             run = s.get(ExecutorRun, job.run_id)
             step = self._step(s, job.run_id, job.step_id or "")
             if run is None or run.status in TERMINAL or step is None:
