@@ -76,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     env.update({
         "DEV_SERVER_ENABLED": "0",  # inngest-py's dev_server helper: do not start inngest-cli
         "DEV_SERVER_PORT": port,  # ... and talk to this port instead
+        # Clients the suite makes without base URLs (test_streaming.py) would go to :8288, the dev
+        # server's default; the SDK's own variable sends them here (explicit URLs still win).
+        "INNGEST_BASE_URL": executor.url,
         "PYTHONPATH": os.pathsep.join(str(checkout / d) for d in SOURCE_DIRS),
     })
     command = [args.python, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-o", "addopts=", f"--junitxml={junit}",
