@@ -6,7 +6,7 @@ import json
 import urllib.parse
 from typing import Any
 
-from devkit.executor.engine import CallPlan, Outcome
+from devkit.executor.core import CallPlan, Outcome
 from devkit.executor.signing import sign
 
 REQUEST_TIMEOUT_SECONDS = 330.0  # longer than Vercel's 300 s function limit

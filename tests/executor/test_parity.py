@@ -192,7 +192,7 @@ def test_a_streamed_201_answer_is_unwrapped() -> None:
     """inngest-py comm_lib/models.py `create_streaming`: 201, keepalive spaces, then
     {"body": <json text>, "headers": {...}, "status": <the real status>}."""
     from devkit.executor import driver
-    from devkit.executor.engine import CallPlan
+    from devkit.executor.core import CallPlan
     from devkit.sandbox.server import LocalServer
 
     app = Flask("streamer")
