@@ -27,6 +27,7 @@ DEFAULT_PATHS = (
     "tests/test_inngest_encryption",
 )
 SOURCE_DIRS = ("pkg/inngest", "pkg/inngest_encryption", "pkg/test_core", "tests")
+NEEDS_BASE_URL = "tests/test_inngest/test_serve"
 
 
 def _results(junit: Path) -> list[tuple[str, str, str]]:
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("checkout", type=Path, help="a checkout (work tree) of inngest/inngest-py")
     parser.add_argument("--python", default=sys.executable, help="interpreter with the suite's dependencies")
     parser.add_argument("-k", dest="keyword", help="pytest -k expression")
-    parser.add_argument("--junit", type=Path, help="keep the JUnit XML report here")
+    parser.add_argument("--junit", type=Path, help="keep the JUnit XML reports here (NAME-0.xml, NAME-1.xml)")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds for the whole suite")
     parser.add_argument("paths", nargs="*", help="test paths inside the checkout (default: the dev-server suites)")
     args = parser.parse_intermixed_args(argv)
@@ -76,26 +77,32 @@ def main(argv: list[str] | None = None) -> int:
     env.update({
         "DEV_SERVER_ENABLED": "0",  # inngest-py's dev_server helper: do not start inngest-cli
         "DEV_SERVER_PORT": port,  # ... and talk to this port instead
-        # Clients the suite makes without base URLs (test_streaming.py) would go to :8288, the dev
-        # server's default; the SDK's own variable sends them here (explicit URLs still win).
-        "INNGEST_BASE_URL": executor.url,
         "PYTHONPATH": os.pathsep.join(str(checkout / d) for d in SOURCE_DIRS),
     })
-    command = [args.python, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-o", "addopts=", f"--junitxml={junit}",
-               *(args.paths or DEFAULT_PATHS)]
-    if args.keyword:
-        command += ["-k", args.keyword]
-    print(f"executor on {executor.url}; running: {' '.join(command)}", flush=True)
+    paths = list(args.paths or DEFAULT_PATHS)
+    # Two runs: the serve tests make clients without base URLs, which would go to the dev server's
+    # default :8288, so they get the SDK's INNGEST_BASE_URL; the others must not (the registration
+    # tests assert the default Cloud origins).
+    groups = [([p for p in paths if not p.startswith(NEEDS_BASE_URL)], {}),
+              ([p for p in paths if p.startswith(NEEDS_BASE_URL)], {"INNGEST_BASE_URL": executor.url})]
+    reports = []
     try:
-        subprocess.run(command, cwd=checkout, env=env, timeout=args.timeout, stdout=sys.stderr, check=False)
+        for index, (group, extra) in enumerate(g for g in groups if g[0]):
+            report = junit.with_name(f"{junit.stem}-{index}{junit.suffix}")
+            command = [args.python, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-o", "addopts=", f"--junitxml={report}", *group]
+            if args.keyword:
+                command += ["-k", args.keyword]
+            print(f"executor on {executor.url}; running: {' '.join(command)}", flush=True)
+            subprocess.run(command, cwd=checkout, env={**env, **extra}, timeout=args.timeout, stdout=sys.stderr, check=False)
+            reports.append(report)
     finally:
         executor.stop()
-    if not junit.exists():
+    if not any(r.exists() for r in reports):
         print("the suite produced no report", file=sys.stderr)
         return 2
 
     counts = {"passed": 0, "failed": 0, "expected": 0, "skipped": 0}
-    for nodeid, outcome, message in _results(junit):
+    for nodeid, outcome, message in (r for report in reports if report.exists() for r in _results(report)):
         reason = expected_reason(nodeid)
         if outcome == "failed" and reason:
             outcome, message = "expected", reason
