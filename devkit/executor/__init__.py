@@ -6,7 +6,8 @@ sends), and drives each run by POSTing `{event, events, steps, ctx}` to the func
 URL and acting on the opcodes that come back (StepRun, StepError/StepFailed with
 retries, StepPlanned for parallel steps, Sleep, WaitForEvent, InvokeFunction; 200 is
 the output, 5xx a retry unless `x-inngest-no-retry`, honouring `retry-after`). It
-honours throttle, concurrency and cancel-on-event, keeps every run, step memo, due
+honours throttle, concurrency, singleton, cancel-on-event and cron triggers,
+asks the SDK to fetch a state over 4 MiB through `/v0/runs/<id>/actions` (`use_api`), keeps every run, step memo, due
 job and waiter in the project's database (SQLite by default), so a restart resumes
 everything, and shows runs at `/runs` (HTML) and `/v1/runs` (JSON). With a signing
 key it signs requests as Inngest Cloud does.
