@@ -26,7 +26,6 @@ from devkit.executor.models import (
     ExecutorEvent,
     ExecutorFunction,
     ExecutorJob,
-    ExecutorReceived,
     ExecutorRun,
     ExecutorWaiter,
 )
@@ -56,14 +55,14 @@ class Events:
                     error = str(exc)
                     break
                 ids.append(event["id"])
-                s.add(ExecutorReceived(event_id=event["id"], name=event["name"], payload=event, received_at=now))
                 seen = s.get(ExecutorEvent, event["id"])
                 if seen is not None and now - seen.received_at < IDEMPOTENCY_WINDOW:
+                    seen.receipts = (seen.receipts or 1) + 1  # stored again, as Inngest stores each send; no run
                     continue
                 if seen is None:
-                    s.add(ExecutorEvent(id=event["id"], name=event["name"], payload=event, received_at=now))
+                    s.add(ExecutorEvent(id=event["id"], name=event["name"], payload=event, received_at=now, receipts=1))
                 else:
-                    seen.name, seen.payload, seen.received_at = event["name"], event, now
+                    seen.name, seen.payload, seen.received_at, seen.receipts = event["name"], event, now, 1
                 s.flush()
                 self._dispatch(s, event)
         self.wakeup.set()
@@ -72,13 +71,15 @@ class Events:
     def list_events(self, name: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         """Received events, newest first, in the shape of Inngest's `GET /v1/events` items."""
         with self.db.session() as s:
-            query = select(ExecutorReceived).order_by(ExecutorReceived.seq.desc()).limit(limit)
+            query = select(ExecutorEvent).order_by(ExecutorEvent.received_at.desc(), ExecutorEvent.id.desc()).limit(limit)
             if name:
-                query = query.where(ExecutorReceived.name == name)
-            return [
-                {"internal_id": r.event_id, "received_at": r.received_at.isoformat() + "Z", **r.payload}
+                query = query.where(ExecutorEvent.name == name)
+            items = [
+                {"internal_id": r.id, "received_at": r.received_at.isoformat() + "Z", **r.payload}
                 for r in s.scalars(query).all()
+                for _ in range(r.receipts or 1)  # one item per receipt: a retried send shows twice
             ]
+            return items[:limit]
 
     def _dispatch(self, s: Session, event: dict[str, Any]) -> None:
         name = event["name"]

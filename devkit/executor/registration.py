@@ -24,7 +24,6 @@ from devkit.executor.models import (
     ExecutorEvent,
     ExecutorFunction,
     ExecutorJob,
-    ExecutorReceived,
 )
 
 
@@ -103,7 +102,6 @@ class Registration:
             return  # the function or its trigger is gone
         event = normalise_event({"name": CRON_EVENT, "data": {"cron": triggers[index]["cron"]}})
         s.add(ExecutorEvent(id=event["id"], name=CRON_EVENT, payload=event, received_at=utcnow()))
-        s.add(ExecutorReceived(event_id=event["id"], name=CRON_EVENT, payload=event, received_at=utcnow()))
         if self._singleton_admits(s, fn, event):
             self._start_run(s, fn, event)
         self._schedule_crons(s, fn, only=index)
