@@ -4,7 +4,7 @@ Each measurement is set against a baseline measured in the same run, on the same
 machine, so the ratios travel between machines better than the raw numbers do:
 
 - `cold_start`: import time of each `api/*.py` function in a fresh interpreter vs a bare Flask app
-- `ingest`: signed Front webhooks per second under gunicorn vs a JSON-only endpoint in the same server
+- `ingest`: signed Front webhooks per second under gunicorn vs the minimal correct hand-over (verify + POST to the same sink) in the same server
 - `pipeline`: webhook in to draft in the fake Front, through the offline executor, vs the fakes' delays
 - `memory`: peak RSS of the serve function after 200 workflow runs vs after 1
 

@@ -1,13 +1,15 @@
-"""Webhook ingest: signed Front webhooks per second under gunicorn, against a JSON-only endpoint.
+"""Webhook ingest: signed Front webhooks per second under gunicorn, against the minimal correct hand-over.
 
 One gunicorn (gthread, one worker per CPU, 4 threads each) on 127.0.0.1 serves
-`bench.ingest_app`: the real `/api/front` and the baseline `/api/json`, which
-only parses the body and answers 200. The Inngest Event API is `EventSink` (a
-fake that records events) and the database a migrated temp SQLite file with the
-inbox's app registered, so every webhook takes the full path: verify, parse,
-registry lookup, dedupe read, send, mark processed. `bench.loadgen` runs in its
-own process and sends the same kind of signed body to both endpoints; phases
-alternate (json, front, json, front...) and the figures are pooled per endpoint.
+`bench.ingest_app`: the real `/api/front` and the baseline `/api/handover`, which
+verifies the HMAC and POSTs the event to the same sink over a kept-alive
+connection, and nothing else: the floor any webhook that answers honestly
+(200 only once the event is handed over) must pay. The Inngest Event API is
+`EventSink` (a fake that records events) and the database a migrated temp SQLite
+file with the inbox's app registered, so every webhook takes the full path.
+`bench.loadgen` runs in its own process and sends the same kind of signed body
+to both endpoints; phases alternate (handover, front, handover, front...) and the
+figures are pooled per endpoint.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from bench.workspace import PYTHON, BenchError, Workspace, child_env, free_port,
 SECRET = "bench-front-app-secret"
 INBOX = "inb_bench"
 THREADS = 4
-TARGET = 0.7
+TARGET = 0.8  # throughput of the webhook / the minimal hand-over
+TAIL_TARGET = 3.0  # the webhook's p99 / its own p50
 
 
 def _load(port: int, path: str, prefix: str, *, count: int, warmup: int, concurrency: int, max_seconds: float) -> dict[str, Any]:
@@ -58,7 +61,7 @@ def run(ws: Workspace, *, count: int = 4000, warmup: int = 200, concurrency: int
     registry.create_app(slug="acme", name="Acme", front_inbox_id=INBOX, integration_url="http://127.0.0.1:9/support")
     workers = os.cpu_count() or 2
 
-    phases: dict[str, list[dict[str, Any]]] = {"/api/json": [], "/api/front": []}
+    phases: dict[str, list[dict[str, Any]]] = {"/api/handover": [], "/api/front": []}
     with EventSink() as sink:
         port = free_port()
         env = child_env(DATABASE_URL=database_url, FRONT_APP_SECRET=SECRET, INNGEST_DEV=sink.url, INNGEST_BASE_URL=sink.url)
@@ -67,7 +70,7 @@ def run(ws: Workspace, *, count: int = 4000, warmup: int = 200, concurrency: int
             "--worker-class", "gthread", "--threads", str(THREADS), "--log-level", "warning", "bench.ingest_app:app",
         ], env)
         try:
-            wait_http(f"http://127.0.0.1:{port}/api/json")
+            wait_http(f"http://127.0.0.1:{port}/api/handover")
             for round_no in range(rounds):
                 for path in phases:
                     prefix = f"evt_r{round_no}_{path.rsplit('/', 1)[-1]}_"
@@ -76,8 +79,8 @@ def run(ws: Workspace, *, count: int = 4000, warmup: int = 200, concurrency: int
                     print(f"  ingest: {path} round {round_no + 1}/{rounds}: {result['rps']:.0f} req/s", file=sys.stderr, flush=True)
         finally:
             ws.stop(server)
-        sent = sum(r["warmup"] + r["measured"] for r in phases["/api/front"])
-        if len(sink.events) < sum(r["measured"] for r in phases["/api/front"]):
+        sent = sum(r["warmup"] + r["measured"] for results in phases.values() for r in results)
+        if len(sink.events) < sum(r["measured"] for results in phases.values() for r in results):
             raise BenchError(f"the event sink got {len(sink.events)} events for about {sent} webhooks")
         events_received = len(sink.events)
 
@@ -90,18 +93,20 @@ def run(ws: Workspace, *, count: int = 4000, warmup: int = 200, concurrency: int
             "p99_ms": percentile(latencies, 99),
         }
 
-    front, base = pooled("/api/front"), pooled("/api/json")
+    front, base = pooled("/api/front"), pooled("/api/handover")
     rows = [
-        Row("ingest", "webhook throughput vs JSON-only endpoint", front["rps"], base["rps"], "req/s",
+        Row("ingest", "webhook throughput vs minimal hand-over", front["rps"], base["rps"], "req/s",
             target=f">= {TARGET}x", passed=front["rps"] / base["rps"] >= TARGET),
-        Row("ingest", "webhook p50 latency vs JSON-only endpoint", front["p50_ms"], base["p50_ms"], "ms"),
-        Row("ingest", "webhook p99 latency vs JSON-only endpoint", front["p99_ms"], base["p99_ms"], "ms"),
+        Row("ingest", "webhook p50 latency vs minimal hand-over", front["p50_ms"], base["p50_ms"], "ms"),
+        Row("ingest", "webhook p99 latency vs minimal hand-over", front["p99_ms"], base["p99_ms"], "ms"),
+        Row("ingest", "webhook p99 latency vs its own p50", front["p99_ms"], front["p50_ms"], "ms",
+            target=f"<= {TAIL_TARGET:g}x", passed=front["p99_ms"] / front["p50_ms"] <= TAIL_TARGET),
     ]
     details = {
         "server": f"gunicorn gthread, {workers} workers x {THREADS} threads, 127.0.0.1",
         "load": {"concurrency": concurrency, "warmup": warmup, "count": count, "max_seconds": max_seconds, "rounds": rounds},
         "events_received_by_sink": events_received,
-        "pooled": {"front": front, "json": base},
+        "pooled": {"front": front, "handover": base},
         "phases": phases,
     }
     return rows, details

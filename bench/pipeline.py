@@ -29,7 +29,7 @@ from bench.workspace import BenchError, Workspace
 
 DELAYS = Delays(front=0.10, product=0.04, openai=0.25)
 GATHER_TARGET = 1.2
-OVERHEAD_TARGET_MS = 10.0
+PIPELINE_TARGET = 1.10  # webhook -> draft p95 / the critical path's own delays
 
 
 def _epoch(iso: str) -> float:
@@ -108,12 +108,13 @@ def run(ws: Workspace, *, conversations: int = 50, warmup: int = 2) -> tuple[lis
     overhead_ms = (sum(x["run_wall_s"] - x["inside_serve_s"] for x in per) / sum(x["serve_calls"] for x in per)) * 1000
     rows = [
         Row("pipeline", "webhook -> draft p50 vs critical-path delays", pct("total_s", 50), pct("critical_delays_s", 50), "ms"),
-        Row("pipeline", "webhook -> draft p95 vs critical-path delays", pct("total_s", 95), pct("critical_delays_s", 50), "ms"),
+        Row("pipeline", "webhook -> draft p95 vs critical-path delays", pct("total_s", 95), pct("critical_delays_s", 50), "ms",
+            target=f"<= {PIPELINE_TARGET}x", passed=pct("total_s", 95) / pct("critical_delays_s", 50) <= PIPELINE_TARGET),
         Row("pipeline", "gather-context p50 vs its slowest source", pct("gather_s", 50), pct("slowest_source_s", 50), "ms",
             target=f"<= {GATHER_TARGET}x", passed=pct("gather_s", 50) / pct("slowest_source_s", 50) <= GATHER_TARGET),
         Row("pipeline", "gather-context p95 vs its slowest source", pct("gather_s", 95), pct("slowest_source_s", 50), "ms"),
-        Row("pipeline", "executor overhead per step (mean)", overhead_ms, None, "ms",
-            target=f"< {OVERHEAD_TARGET_MS:g} ms", passed=overhead_ms < OVERHEAD_TARGET_MS),
+        # Information only: the offline executor runs only locally (Inngest Cloud runs production).
+        Row("pipeline", "executor overhead per step (mean)", overhead_ms, None, "ms"),
     ]
     details = {
         "delays_s": {"front": DELAYS.front, "product": DELAYS.product, "openai": DELAYS.openai},

@@ -6,7 +6,8 @@ sends), and drives each run by POSTing `{event, events, steps, ctx}` to the func
 URL and acting on the opcodes that come back (StepRun, StepError/StepFailed with
 retries, StepPlanned for parallel steps, Sleep, WaitForEvent, InvokeFunction; 200 is
 the output, 5xx a retry unless `x-inngest-no-retry`, honouring `retry-after`). It
-honours throttle, concurrency and cancel-on-event, keeps every run, step memo, due
+honours throttle, concurrency, singleton, cancel-on-event and cron triggers,
+asks the SDK to fetch a state over 4 MiB through `/v0/runs/<id>/actions` (`use_api`), keeps every run, step memo, due
 job and waiter in the project's database (SQLite by default), so a restart resumes
 everything, and shows runs at `/runs` (HTML) and `/v1/runs` (JSON). With a signing
 key it signs requests as Inngest Cloud does.
@@ -71,6 +72,7 @@ class Executor:
         signing_key_fallback: str | None = None,
         workers: int = 8,
         max_event_bytes: int | None = None,
+        max_request_bytes: int | None = None,
     ) -> None:
         from lib.db import make_database
         from devkit.executor.event_size import DEFAULT_MAX_EVENT_BYTES
@@ -92,6 +94,8 @@ class Executor:
         if self.max_event_bytes <= 0:
             raise ValueError(f"max_event_bytes must be positive, got {self.max_event_bytes}")
         self.engine = Engine(self.database, time_scale=time_scale if time_scale is not None else time_scale_setting())
+        if max_request_bytes is not None:  # above it the SDK fetches state through the API (`use_api`)
+            self.engine.max_request_bytes = max_request_bytes
         self.scheduler = Scheduler(self.engine, signing_key=self.signing_key, workers=workers)
         self.app = build_app(self)
         self._server: Any = None

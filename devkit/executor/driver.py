@@ -6,7 +6,7 @@ import json
 import urllib.parse
 from typing import Any
 
-from devkit.executor.engine import CallPlan, Outcome
+from devkit.executor.core import CallPlan, Outcome
 from devkit.executor.signing import sign
 
 REQUEST_TIMEOUT_SECONDS = 330.0  # longer than Vercel's 300 s function limit
@@ -43,4 +43,22 @@ def call(session: Any, plan: CallPlan, *, signing_key: str | None, timeout: floa
         parsed: Any = response.json()
     except ValueError:
         parsed = response.text[:2000]
-    return Outcome(status=response.status_code, body=parsed, headers={k.lower(): v for k, v in response.headers.items()})
+    headers = {k.lower(): v for k, v in response.headers.items()}
+    if response.status_code == 201:
+        return _streamed(parsed, headers)
+    return Outcome(status=response.status_code, body=parsed, headers=headers)
+
+
+def _streamed(envelope: Any, headers: dict[str, str]) -> Outcome:
+    """A streamed answer: 201, keepalive spaces, then `{"body": <JSON text>, "headers", "status"}`
+    (inngest-py comm_lib/models.py `create_streaming`); the envelope carries the real answer."""
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("status"), int):
+        return Outcome(status=201, body=envelope, headers=headers, error="malformed streamed answer")
+    body: Any = envelope.get("body")
+    if isinstance(body, str):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            pass
+    inner = {str(k).lower(): str(v) for k, v in (envelope.get("headers") or {}).items()}
+    return Outcome(status=envelope["status"], body=body, headers={**headers, **inner})

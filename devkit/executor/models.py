@@ -28,8 +28,19 @@ TABLE_PREFIX = "executor_"
 
 
 def create_tables(engine: Engine) -> None:
-    """Create whichever executor tables are missing (idempotent; existing rows are kept)."""
+    """Create whichever executor tables are missing, and add columns a newer executor declares
+    to tables an older one made (each nullable), so an existing database keeps its rows."""
+    from sqlalchemy import inspect, text
+
     ExecutorBase.metadata.create_all(engine)
+    inspector = inspect(engine)
+    with engine.begin() as conn:
+        for table in ExecutorBase.metadata.sorted_tables:
+            have = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in have and column.nullable:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind} NULL"))
 
 
 class ExecutorFunction(ExecutorBase):
@@ -53,6 +64,9 @@ class ExecutorEvent(ExecutorBase):
     name: Mapped[str] = mapped_column(String(200), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, index=True)
+    # How often it was received within the 24 h (a retried send with the same seed): Inngest stores
+    # every send, and `GET /v1/events` lists each; only runs are deduplicated.
+    receipts: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class ExecutorRun(ExecutorBase):
@@ -67,7 +81,7 @@ class ExecutorRun(ExecutorBase):
     output: Mapped[Any] = mapped_column(JSON, nullable=True)
     error: Mapped[Any] = mapped_column(JSON, nullable=True)
     attempt: Mapped[int] = mapped_column(Integer, default=0)
-    disable_immediate: Mapped[bool] = mapped_column(Boolean, default=False)
+    disable_immediate: Mapped[bool] = mapped_column(Boolean, default=False)  # unused now (worked out per call); kept for existing tables
     throttle_key: Mapped[str | None] = mapped_column(String(300))
     concurrency_key: Mapped[str | None] = mapped_column(String(300))
     idempotency_key: Mapped[str | None] = mapped_column(String(300))  # function-level `idempotency`, 24 h
@@ -93,6 +107,7 @@ class ExecutorStep(ExecutorBase):
     output: Mapped[Any] = mapped_column(JSON, nullable=True)
     error: Mapped[Any] = mapped_column(JSON, nullable=True)
     attempt: Mapped[int] = mapped_column(Integer, default=0)
+    parallel_mode: Mapped[str | None] = mapped_column(String(8), nullable=True)  # "race" for ParallelMode.RACE
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 

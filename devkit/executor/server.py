@@ -1,6 +1,7 @@
 """The executor's HTTP face: the Event API, registration, and the runs JSON and page.
 
-`POST /e/<key>` (the SDK's `send`; events over `max_event_bytes` are refused as Inngest does), `POST /fn/register` (the serve endpoint's PUT),
+`POST /e/<key>` (the SDK's `send`; events over `max_event_bytes` are refused as Inngest does), `GET /v1/events[?name=]`,
+`POST /fn/register` (the serve endpoint's PUT), `GET /v0/runs/<id>/actions` and `/batch` (state for `use_api`),
 `GET /v1/runs[?function_id=&status=]`, `GET /v1/runs/<id>`, `POST /v1/runs/<id>/cancel`,
 `GET /v1/functions`, `GET /runs` (HTML), `GET /health`.
 """
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 def build_app(executor: "Executor") -> Flask:
     from devkit.executor.engine import BadEvent
+    from devkit.executor.event_ids import SEED_HEADER
     from devkit.executor.event_size import oversized
     from devkit.executor.pages import runs_page
     from devkit.executor.signing import bearer_ok
@@ -36,11 +38,15 @@ def build_app(executor: "Executor") -> Flask:
         if body is None:
             return jsonify({"ids": [], "status": 400, "error": "body must be a JSON event or list of events"}), 400
         events = body if isinstance(body, list) else [body]
-        try:
-            ids = engine.ingest(events)
-        except BadEvent as exc:
-            return jsonify({"ids": [], "status": 400, "error": str(exc)}), 400
+        ids, error = engine.ingest(events, seed=request.headers.get(SEED_HEADER))
+        if error is not None:  # Inngest: the events before the bad one are accepted and their ids answered
+            return jsonify({"ids": ids, "status": 400, "error": error}), 400
         return jsonify({"ids": ids, "status": 200})
+
+    @app.get("/v1/events")
+    def events() -> ResponseReturnValue:
+        """Received events (repeats included), as the dev server's REST API lists them."""
+        return jsonify({"data": engine.list_events(request.args.get("name"))})
 
     @app.post("/fn/register")
     def register() -> ResponseReturnValue:
@@ -54,6 +60,19 @@ def build_app(executor: "Executor") -> Flask:
         except BadEvent as exc:
             return json_error(400, str(exc))
         return jsonify({"ok": True, "modified": True, "functions": ids})
+
+    @app.get("/v0/runs/<run_id>/actions")
+    @app.get("/v0/runs/<run_id>/batch")
+    def run_state(run_id: str) -> ResponseReturnValue:
+        """What the SDK fetches when a request says `use_api` (inngest-py client `_get_steps`/`_get_batch`):
+        the memoised steps as an object, the events as an array; with a signing key, its bearer is required."""
+        if executor.signing_key and not bearer_ok(request.headers.get("Authorization"), executor.signing_key, executor.signing_key_fallback):
+            return json_error(401, "bad or missing signing key")
+        state = engine.run_state(run_id)
+        if state is None:
+            return json_error(404, f"no run {run_id}")
+        events, steps = state
+        return jsonify(steps if request.path.endswith("/actions") else events)
 
     @app.get("/v1/functions")
     def functions() -> ResponseReturnValue:

@@ -1,12 +1,19 @@
-"""The Front webhook handler: verify -> parse -> resolve app -> dedupe -> send -> mark processed.
+"""The Front webhook handler: verify -> parse -> resolve app -> send (-> dedupe, rule webhooks only).
 
 Front retries a webhook until it gets a 2xx, so the answer must tell the truth:
 2xx only once the event is handed to Inngest (or is a duplicate, or something we
 deliberately ignore), 5xx whenever it was not, so the retry gets another chance.
-The event's Inngest id is Front's event id, so even a retry that slips past our
-own `processed_webhooks` check starts one run. The database, registry and
-Inngest SDK are imported inside `handle`: the function's cold start pays only
-for what the first request needs.
+
+The event's Inngest id is Front's event id, and Inngest drops a second event with
+the same id for 24 hours, so a retried or replayed delivery starts one run. That is
+all an application webhook needs: its signature covers a timestamp we accept for
+5 minutes only, so no replay outlives Inngest's window, and the hot path does no
+database write (a replay inside the window is answered `sent` again: it was handed
+over again, and Inngest kept one). Rule webhooks carry no timestamp, so a captured
+one could be replayed any time: for them `processed_webhooks` remembers the event
+id and a replay is answered `duplicate`. The database, registry and Inngest SDK are
+imported inside `handle`: the function's cold start pays only for what the first
+request needs.
 """
 
 from __future__ import annotations
@@ -61,7 +68,7 @@ def handle(body: bytes, headers: Mapping[str, str], *, now: float | None = None)
 
 
 def _handle(body: bytes, headers: Mapping[str, str], *, now: float | None) -> WebhookAnswer:
-    _verify(body, headers, now)  # the handshake too: Front signs it, and an unsigned one could be anyone's
+    kind = _verify(body, headers, now)  # the handshake too: Front signs it, and an unsigned one could be anyone's
     challenge = webhooks.challenge(headers)
     if challenge is not None:  # answered, never acted on, whatever the body says
         _count("challenge")
@@ -87,7 +94,7 @@ def _handle(body: bytes, headers: Mapping[str, str], *, now: float | None) -> We
         )
         return WebhookAnswer(200, {"status": "unknown_inbox", "inboxIds": list(event.inbox_ids)})
 
-    if _already_processed(event.id):
+    if kind == "rule" and _already_processed(event.id):
         _count("duplicate")
         return WebhookAnswer(200, {"status": "duplicate", "id": event.id})
 
@@ -107,13 +114,14 @@ def _handle(body: bytes, headers: Mapping[str, str], *, now: float | None) -> We
         _count("send_failed")
         return WebhookAnswer.error(502, "could not hand the event to Inngest; retry later", id=event.id)
 
-    _mark_processed(event.id)
+    if kind == "rule":
+        _mark_processed(event.id)
     _count(f"sent:{name}")
     return WebhookAnswer(200, {"status": "sent", "event": name, "id": event.id, "app": app_slug})
 
 
-def _verify(body: bytes, headers: Mapping[str, str], now: float | None) -> None:
-    webhooks.verify(
+def _verify(body: bytes, headers: Mapping[str, str], now: float | None) -> webhooks.WebhookKind:
+    return webhooks.verify(
         body,
         headers,
         app_secret=config.env("FRONT_APP_SECRET"),

@@ -48,11 +48,11 @@ def test_bad_events_are_refused_and_nothing_is_lost(client: inngest.Inngest) -> 
     with InngestStack([fn], time_scale=SCALE) as stack:
         url = f"{stack.executor_url}/e/key"
         assert requests.post(url, data="not json", headers={"content-type": "application/json"}, timeout=10).status_code == 400
-        mixed = [{"name": "test/bad", "data": {}}, {"data": {"no": "name"}}]
+        mixed = [{"data": {"no": "name"}}, {"name": "test/bad", "data": {}}]
         response = requests.post(url, json=mixed, timeout=10)
         assert response.status_code == 400
-        assert "name" in response.json()["error"]
-        assert stack.runs("echo-bad") == []  # the batch was refused whole
+        assert "name" in response.json()["error"] and response.json()["ids"] == []
+        assert stack.runs("echo-bad") == []  # nothing after the bad event was taken
         stack.send("test/bad", {"ok": True})
         [run] = stack.wait_for_run("echo-bad")
     assert run["output"] == {"ok": True}
