@@ -6,10 +6,10 @@ JSON for free-form payloads, naive UTC datetimes.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, Index
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, Index
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -45,6 +45,14 @@ class App(Base):
     # What Front does with a conversation routed `no_reply`: "none", "archive" or "tag" (with no_reply_tag_id).
     no_reply_action: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
     no_reply_tag_id: Mapped[str | None] = mapped_column(String(64))
+    # Auto-send is earned per category (lib.trust): the decayed acceptance a category needs, the
+    # signals it needs at least, the agent confidence a single draft needs, and the categories never
+    # auto-sent (NULL: lib.trust's default list). Message texts are kept `retention_days`.
+    trust_threshold: Mapped[float] = mapped_column(Float, default=0.85, server_default="0.85")
+    trust_min_samples: Mapped[int] = mapped_column(Integer, default=50, server_default="50")
+    confidence_floor: Mapped[float] = mapped_column(Float, default=0.90, server_default="0.9")
+    never_auto_send: Mapped[list[str] | None] = mapped_column(JSON)
+    retention_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 
@@ -151,5 +159,67 @@ class Draft(Base):
     send_after: Mapped[datetime | None] = mapped_column(Timestamp)
     category: Mapped[str | None] = mapped_column(String(32))
     confidence: Mapped[float | None] = mapped_column(Float)
+    app_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # When our webhook received the inbound message this draft answers (the event's ts), for webhook-to-draft time.
+    received_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # Why the draft was or was not scheduled for auto-send (lib.trust's gate), as told to teammates.
+    auto_send_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+
+
+class ReplySignal(Base):
+    """How a teammate's sent reply compares with the agent's latest draft in that conversation.
+
+    One per sent Front message (a replayed webhook records once). The texts are kept, bounded,
+    for prompts and evals, and deleted with the row after the app's retention period; the
+    daily counts (`ReplySignalDay`) and the trust score (`TrustScore`) stay.
+    """
+
+    __tablename__ = "reply_signals"
+    __table_args__ = (Index("ix_reply_signals_app_created", "app_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(String(64), unique=True)
+    app_id: Mapped[int | None] = mapped_column(Integer)
+    conversation_id: Mapped[str] = mapped_column(String(64), index=True)
+    draft_id: Mapped[int | None] = mapped_column(Integer)
+    category: Mapped[str | None] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))  # unchanged | minor_edit | major_rewrite | no_draft
+    similarity: Mapped[float | None] = mapped_column(Float)  # 0..1 on normalised text; NULL for no_draft
+    draft_text: Mapped[str | None] = mapped_column(Text)
+    sent_text: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(320))
+    sent_at: Mapped[datetime] = mapped_column(Timestamp)  # when the teammate's reply was sent (decay runs from here)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class ReplySignalDay(Base):
+    """Signals counted per app, category, day and kind: what the dashboard charts after retention deletes the rows."""
+
+    __tablename__ = "reply_signal_days"
+
+    app_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)  # "" when the draft had none
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TrustScore(Base):
+    """Decayed acceptance of the agent's drafts per app and category (30-day half-life), kept incrementally.
+
+    `accepted` and `total` are sums of signal weights decayed to `decayed_to`, so the score
+    survives retention deleting the signals; `samples` counts signals, undecayed.
+    """
+
+    __tablename__ = "trust_scores"
+
+    app_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    accepted: Mapped[float] = mapped_column(Float, default=0.0)
+    total: Mapped[float] = mapped_column(Float, default=0.0)
+    samples: Mapped[int] = mapped_column(Integer, default=0)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    decayed_to: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
