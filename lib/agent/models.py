@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lib.actions.kinds import ActionType
-from lib.apps import AUTO_SEND_DELAY_SECONDS
+from lib.apps import AUTO_SEND_DELAY_SECONDS, CONFIDENCE_FLOOR, RETENTION_DAYS, TRUST_MIN_SAMPLES, TRUST_THRESHOLD
 
 
 # What a customer message is about, as the agent (model or offline rules) classifies it. Stored with the
@@ -41,6 +41,11 @@ class AppInfo(_Lenient):
     approval_policy: dict[str, Any] = Field(default_factory=dict)
     no_reply_action: str = "none"
     no_reply_tag_id: str | None = None
+    trust_threshold: float = TRUST_THRESHOLD
+    trust_min_samples: int = TRUST_MIN_SAMPLES
+    confidence_floor: float = CONFIDENCE_FLOOR
+    never_auto_send: list[str] | None = None  # None: lib.apps.NEVER_AUTO_SEND
+    retention_days: int = RETENTION_DAYS
 
     @field_validator("approval_policy", mode="before")
     @classmethod

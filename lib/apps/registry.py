@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lib.apps import AUTO_SEND_DELAY_SECONDS
+from lib.apps import AUTO_SEND_DELAY_SECONDS, CONFIDENCE_FLOOR, RETENTION_DAYS, TRUST_MIN_SAMPLES, TRUST_THRESHOLD
 
 CACHE_TTL_SECONDS = 60.0
 # What Front does with a conversation the router sends to `no_reply`: leave it, archive it, or tag it.
@@ -38,6 +38,11 @@ class AppRecord(BaseModel):
     approval_policy: dict[str, Any] = Field(default_factory=dict)
     no_reply_action: str = "none"
     no_reply_tag_id: str | None = None
+    trust_threshold: float = TRUST_THRESHOLD
+    trust_min_samples: int = TRUST_MIN_SAMPLES
+    confidence_floor: float = CONFIDENCE_FLOOR
+    never_auto_send: list[str] | None = None  # None: lib.apps.NEVER_AUTO_SEND
+    retention_days: int = RETENTION_DAYS
 
     def public(self) -> dict[str, Any]:
         """The record without its secret, for step outputs and logs."""

@@ -13,7 +13,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from lib.apps import AUTO_SEND_DELAY_SECONDS
+from lib.apps import AUTO_SEND_DELAY_SECONDS, CONFIDENCE_FLOOR, RETENTION_DAYS, TRUST_MIN_SAMPLES, TRUST_THRESHOLD
 
 # MySQL's plain DATETIME drops microseconds; keep them so ordering and round trips agree with SQLite.
 Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
@@ -48,11 +48,11 @@ class App(Base):
     # Auto-send is earned per category (lib.trust): the decayed acceptance a category needs, the
     # signals it needs at least, the agent confidence a single draft needs, and the categories never
     # auto-sent (NULL: lib.trust's default list). Message texts are kept `retention_days`.
-    trust_threshold: Mapped[float] = mapped_column(Float, default=0.85, server_default="0.85")
-    trust_min_samples: Mapped[int] = mapped_column(Integer, default=50, server_default="50")
-    confidence_floor: Mapped[float] = mapped_column(Float, default=0.90, server_default="0.9")
+    trust_threshold: Mapped[float] = mapped_column(Float, default=TRUST_THRESHOLD, server_default="0.85")
+    trust_min_samples: Mapped[int] = mapped_column(Integer, default=TRUST_MIN_SAMPLES, server_default="50")
+    confidence_floor: Mapped[float] = mapped_column(Float, default=CONFIDENCE_FLOOR, server_default="0.9")
     never_auto_send: Mapped[list[str] | None] = mapped_column(JSON)
-    retention_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    retention_days: Mapped[int] = mapped_column(Integer, default=RETENTION_DAYS, server_default="30")
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 
