@@ -75,8 +75,11 @@ def trend_svg(days: Sequence[Day], title: str) -> Markup:
     out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{TOP + plot_h}" y2="{TOP + plot_h}" stroke="#888"/>')
     legend_x, legend_y = LEFT, HEIGHT - 22
     for name, label, colour in (*BARS, *LINES):
-        swatch = (f'<rect x="{legend_x}" y="{legend_y - 9}" width="10" height="10" fill="{colour}"/>' if (name, label, colour) in BARS
-                  else f'<line x1="{legend_x}" x2="{legend_x + 12}" y1="{legend_y - 4}" y2="{legend_y - 4}" stroke="{colour}" stroke-width="2"/>')
+        if (name, label, colour) in BARS:
+            swatch = f'<rect x="{legend_x}" y="{legend_y - 9}" width="10" height="10" fill="{colour}"/>'
+        else:
+            swatch = (f'<line x1="{legend_x}" x2="{legend_x + 12}" y1="{legend_y - 4}" y2="{legend_y - 4}" '
+                      f'stroke="{colour}" stroke-width="2"/>')
         out.append(f'{swatch}<text x="{legend_x + 16}" y="{legend_y}" font-size="11" fill="#333">{escape(label)}</text>')
         legend_x += 16 + 7 * len(label) + 14
     out.append("</svg>")

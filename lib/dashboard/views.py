@@ -101,7 +101,8 @@ def index() -> Response:
     try:
         config.require("APPROVALS_SECRET", "it guards the dashboard and the approvals page")
         if not holds_key(request):
-            response = _answer(request, 401, "Sign in needed", "Open the dashboard with the approvals key (?key=, or as the basic-auth password).")
+            response = _answer(request, 401, "Sign in needed",
+                               "Open the dashboard with the approvals key (?key=, or as the basic-auth password).")
             response.headers["WWW-Authenticate"] = REALM
             return response
         return remember_key(request, _figures(request), blueprint.url_prefix or "/api/dashboard")
