@@ -44,7 +44,7 @@ def route_message(inbound: InboundReceived, context: AgentContext) -> RouteDecis
     decision = route(context, seconds_since_auto_send=seconds)
     conversations.record_route(inbound.conversation_id, decision.route, decision.reason)
     audit.record("router", "conversation.routed", conversation_id=inbound.conversation_id, message_id=inbound.message_id,
-                 route=decision.route, rule=decision.rule, category=decision.category, reason=decision.reason)
+                 app_id=context.app.id, route=decision.route, rule=decision.rule, category=decision.category, reason=decision.reason)
     return decision
 
 
