@@ -39,11 +39,12 @@ def step_state_body(size_mib: float) -> bytes:
     paragraph = ("Thanks for getting back to me. I tried the steps from your last message,\nbut the licence "
                  "still shows as inactive on my second laptop; the order number is below.\n\n")
     message_text = paragraph * 8  # about 1.3 KB in lines, like a real e-mail
-    messages = []
-    while len(json.dumps(messages)) < size_mib * MiB:
-        n = len(messages)
-        messages.append({"id": f"msg_{n:06d}", "author": "casey@example.com" if n % 2 else "support@acme.test",
-                         "is_inbound": bool(n % 2), "text": message_text, "created_at": 1_700_000_000.25 + n})
+    def message(n: int) -> dict[str, Any]:
+        return {"id": f"msg_{n:06d}", "author": "casey@example.com" if n % 2 else "support@acme.test",
+                "is_inbound": bool(n % 2), "text": message_text, "created_at": 1_700_000_000.25 + n}
+
+    count = int(size_mib * MiB) // len(json.dumps(message(0)).encode()) + 1
+    messages = [message(n) for n in range(count)]
     context = {"conversation_id": "cnv_big", "app": {"slug": "acme", "name": "Acme"},
                "customer": {"source": "integration", "user": {"email": "casey@example.com"},
                             "purchases": [{"id": "pi_1", "product": "Acme Pro", "amount": 4900, "currency": "usd"}]},
