@@ -125,8 +125,10 @@ def run(sizes: tuple[float, ...] = (1, 4), repeat: int = 15) -> tuple[list[Row],
     rows = []
     for size, result in results.items():
         ours, alone = result["median_ms"]["api.inngest"], result["median_ms"]["SDK alone"]
-        rows.append(Row("serve body", f"POST with {size} MiB step state: api.inngest vs the SDK alone", ours, alone, "ms"))
-        rows.append(Row("serve body", f"  the guard's parse of it, vs the SDK alone", result["guard_parse_ms"], alone, "ms"))
+        rows.append(Row("serve body", f"POST with {size} MiB step state: api.inngest vs the SDK alone",
+                        ours, alone, "ms"))
+        rows.append(Row("serve body", "  the guard's parse of it, vs the SDK alone",
+                        result["guard_parse_ms"], alone, "ms"))
     return rows, {"repeat": repeat, "sizes": results}
 
 

@@ -59,7 +59,8 @@ out = b"".join(chunks)
 getattr(chunks, "close", lambda: None)()
 end = time.perf_counter()
 heavy = sorted({name.split(".")[0] for name in sys.modules} & set(spec["heavy"]))
-print(json.dumps({"import": imported - start, "total": end - start, "status": answer[0], "answer": out[:300].decode(errors="replace"), "heavy": heavy}))
+print(json.dumps({"import": imported - start, "total": end - start, "status": answer[0],
+                  "answer": out[:300].decode(errors="replace"), "heavy": heavy}))
 """
 
 
