@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import json
 import subprocess
-import sys
 import time
 from typing import Any, Callable
 
 from bench.report import Row
 from bench.stats import median
 from bench.workspace import PYTHON, BenchError, child_env
+from bench.wsgi import post
 from lib.config import ROOT
 
 SIGNING_KEY = "signkey-prod-" + "cd" * 32
@@ -60,20 +59,8 @@ def step_state_body(size_mib: float) -> bytes:
 
 
 def _post(app: Callable[..., Any], body: bytes, signature: str) -> tuple[str, bytes]:
-    answer: list[str] = []
-    environ = {
-        "REQUEST_METHOD": "POST", "PATH_INFO": "/api/inngest",
-        "QUERY_STRING": "fnId=support-workflows-handle-inbound-message&stepId=step",
-        "SERVER_NAME": "localhost", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "localhost",
-        "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(body)),
-        "HTTP_X_INNGEST_SIGNATURE": signature, "HTTP_X_INNGEST_SERVER_KIND": "cloud",
-        "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr, "wsgi.url_scheme": "http", "wsgi.version": (1, 0),
-        "wsgi.multithread": False, "wsgi.multiprocess": False, "wsgi.run_once": False,
-    }
-    chunks = app(environ, lambda status, headers, exc_info=None: answer.append(status))
-    out = b"".join(chunks)
-    getattr(chunks, "close", lambda: None)()
-    return answer[0], out
+    return post(app, "/api/inngest", "fnId=support-workflows-handle-inbound-message&stepId=step", body,
+                {"X-Inngest-Signature": signature, "X-Inngest-Server-Kind": "cloud"})
 
 
 def measure(sizes: list[float], repeat: int) -> dict[str, Any]:

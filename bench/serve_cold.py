@@ -36,30 +36,18 @@ HEAVY = ("openai", "stripe", "sqlalchemy")
 APP_ID = "support-workflows"
 
 PROBE = r"""
-import json, sys, time
+import importlib, json, sys, time
 sys.path.insert(0, sys.argv[1])
+from bench.wsgi import post  # the harness, loaded before the clock starts
 spec = json.loads(open(sys.argv[2]).read())
 body = spec["body"].encode()
 start = time.perf_counter()
-import importlib
 app = importlib.import_module(spec["module"]).app
 imported = time.perf_counter()
-import io
-environ = {
-    "REQUEST_METHOD": "POST", "PATH_INFO": "/api/inngest", "QUERY_STRING": spec["query"],
-    "SERVER_NAME": "localhost", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "localhost",
-    "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(body)),
-    "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr, "wsgi.url_scheme": "http",
-    "wsgi.version": (1, 0), "wsgi.multithread": False, "wsgi.multiprocess": False, "wsgi.run_once": False,
-}
-environ.update({"HTTP_" + k.upper().replace("-", "_"): v for k, v in spec["headers"].items()})
-answer = []
-chunks = app(environ, lambda status, headers, exc_info=None: answer.append(status))
-out = b"".join(chunks)
-getattr(chunks, "close", lambda: None)()
+status, out = post(app, "/api/inngest", spec["query"], body, spec["headers"])
 end = time.perf_counter()
 heavy = sorted({name.split(".")[0] for name in sys.modules} & set(spec["heavy"]))
-print(json.dumps({"import": imported - start, "total": end - start, "status": answer[0],
+print(json.dumps({"import": imported - start, "total": end - start, "status": status,
                   "answer": out[:300].decode(errors="replace"), "heavy": heavy}))
 """
 
