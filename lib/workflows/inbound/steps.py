@@ -6,6 +6,8 @@ steps still return JSON dicts.
 
 Each is safe to run twice (a step retried after it did its work but before its
 result was stored runs again): writes are keyed on the run or the message.
+
+A step's heavy dependencies are imported inside its body (the rule: `lib/workflows/__init__.py`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from typing import Any
 
 from lib import audit, conversations
 from lib.apps import AUTO_SEND_DELAY_SECONDS
-from lib.db.models import utcnow
 from lib.fallback import best_effort
 from lib.agent.models import AgentContext, AgentDecision, AppInfo
 from lib.inngest.events import InboundReceived
@@ -37,6 +38,7 @@ def route_message(inbound: InboundReceived, context: AgentContext) -> RouteDecis
 
     The loop guard needs when we last auto-sent into this conversation (our drafts table).
     """
+    from lib.db.models import utcnow
     from lib.routing import route
 
     sent_at = conversations.last_auto_send(inbound.conversation_id)
@@ -166,6 +168,7 @@ def create_draft(
     step whose draft already exists reads the version from Front. When Front had
     merged the conversation, the draft is recorded under the surviving one.
     """
+    from lib.db.models import utcnow
     from lib.front.client import FrontNotFound, get_front
 
     front = get_front()
