@@ -4,12 +4,15 @@ Over the eval corpus (`tests/evals/data`, 310 labelled messages), with the OpenA
 pointed at the fake OpenAI (`devkit/sandbox/openai_server.py`), whose `usage` estimates
 the tokens the API would count (`devkit/sandbox/openai_tokens.py`: characters / 4 plus
 the chat format; no tokenizer works offline). Each message goes through what the `route`
-and `agent-reasoning` steps do (`tests.evals.harness.run_case`): the rules, the classifier
-for what they leave open, the agent for `respond`. The baseline, in the same run, sends
-every message straight to the agent: one agent run per message, the thing routing must beat.
+and `agent-reasoning` steps do (`tests.evals.harness.run_case`): the rules (which route away,
+and send a known customer's clear request straight to the agent), the classifier for what they
+leave open, the agent for `respond`. The baseline, in the same run, sends every message straight
+to the agent: one agent run per message, the thing routing must beat.
 
 The fake's classifier answers `respond` to everything the rules leave open, so the routed
-figures are an upper bound: a real classifier also routes some of those away.
+figures are an upper bound: a real classifier also routes some of those away. `details`
+names the messages the rules sent to the agent that are labelled otherwise: what the
+classifier can no longer catch.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ def run(every: int = 1) -> tuple[list[Row], dict[str, Any]]:
             1000 * (alone["cost_usd_per_message"] or 0), ""),
     ]
     keep = ("cases", "model_calls_per_message", "agent_runs_per_message", "tokens_per_message",
-            "cost_usd_per_message", "errors")
+            "cost_usd_per_message", "respond_by_rule", "errors")
     details = {
         "messages": len(cases),
         "routed": {k: ours[k] for k in keep},

@@ -7,6 +7,17 @@ classifier call (`lib.routing.classifier`, model `OPENAI_ROUTER_MODEL`); offline
 carries its reason, the rule (or "classifier"/"default") and a category, so the run output,
 the audit log and the eval can all say why.
 
+Why a `respond` rule. Routing pays only when it costs less than it saves: on the eval corpus
+the classifier used to run on every message the rules left open, nearly all of them plain
+support requests it then sent on to the agent, so routed mail cost more model calls than
+answering everything with the agent. The last rule (`rules.support_request`) sends a known
+customer's calm, clear request (refund, sign-in, transfer, billing, a fault, a direct question)
+straight to the agent; the classifier is paid for only where the answer is not clear. We did
+not let the agent's own call carry the route instead: every message the rules miss would then
+pay for a full agent run (the large model, tools, the whole context) rather than one small
+call, and the agent already has its hand-over, which stays: no draft means a person answers,
+actions go through the approval policy, and some categories never auto-send.
+
 Light on purpose: no openai, no database here; the `route` step (lib.workflows.inbound.steps) adds both.
 The rules (compiled patterns) load on the first `route()`: `/api/inngest` imports this module
 for `RouteDecision` on every cold start.
@@ -54,6 +65,7 @@ def route(context: AgentContext, *, seconds_since_auto_send: float | None = None
         subject=latest.subject or "",
         body=body,
         seconds_since_auto_send=seconds_since_auto_send,
+        known_customer=bool(context.customer and context.customer.source == "integration" and context.customer.user),
     )
     if matched is not None:
         decision = RouteDecision(route=matched.route, reason=matched.reason, rule=matched.rule,  # type: ignore[arg-type]

@@ -13,11 +13,13 @@ Order matters, first match wins:
    requests (data deletion, compromised accounts), attempts to instruct the assistant (`human`);
 4. spam and newsletters (`no_reply`);
 5. closers that ask nothing ("thanks, that worked!") (`no_reply`);
-6. nothing matched: the rules leave it open (the classifier, or `respond`).
+6. clear support requests from a known customer (`respond`, see `support_request`);
+7. nothing matched: the rules leave it open (the classifier, or `respond`).
 
 Automatic mail is checked before the human rules on purpose: a bounce quotes our own message
 and an auto-reply may quote the customer's, and neither needs a person. The human rules come
 before spam and closers, so "thanks for nothing, my lawyer will be in touch" reaches a person.
+The `respond` rule comes last: only a message every routing-away rule let through can take it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["RuleMatch", "first_match", "own_text", "LOOP_GUARD_SECONDS"]
+__all__ = ["RuleMatch", "first_match", "own_text", "support_request", "LOOP_GUARD_SECONDS"]
 
 # An autoresponder answers within seconds to minutes; a person who answers our reply this fast is
 # rare, and is sent to a teammate rather than answered (see `loop_guard`).
@@ -34,7 +36,7 @@ LOOP_GUARD_SECONDS = 15 * 60
 
 @dataclass(frozen=True)
 class RuleMatch:
-    route: str  # "no_reply" | "human"
+    route: str  # "no_reply" | "human" | "respond"
     category: str  # what kind of mail: auto_reply, bounce, legal, ...
     rule: str  # the rule's name, stable, for the audit log and the eval
     reason: str  # one sentence for the teammate
@@ -198,6 +200,98 @@ OPEN_ENDED = _rx(
 )
 MAX_CLOSER_CHARS = 280
 
+# -- clear support requests (respond without the classifier) ----------------------------------
+# What a support lead would hand the agent without a second look: a customer asking about their
+# money, their access, their licence or account, their invoices, a fault in the product, or how
+# the product works. Each topic in English, German, French and Spanish.
+REQUEST_TOPIC: dict[str, re.Pattern[str]] = {
+    "refund": _rx(
+        r"\brefund", r"\bmoney back\b", r"\breimburse", r"\bcharged (?:me )?twice\b", r"\bdouble[- ]charged?\b",
+        r"\berstatt", r"\bgeld zur[üu]ck\b", r"\bzweimal (?:\w+ )?abgebucht\b", r"\bdoppelte abbuchung\b",
+        r"\brembours", r"\bd[ée]bit[ée]e? deux fois\b", r"\bdevoluci[óo]n\b", r"\breembols", r"\bdevolver (?:el|mi) dinero\b",
+        r"\bcobrad[oa] dos veces\b",
+    ),
+    "access": _rx(
+        r"\b(?:can'?t|cannot|can not|unable to|couldn'?t) (?:log ?in|sign ?in|access|get into)\b", r"\blocked out\b",
+        r"\bmagic link\b", r"\b(?:forgot|reset|lost) (?:my )?password\b", r"\bpassword reset\b", r"\bverification code\b",
+        r"\b(?:2fa|two[- ]factor)\b", r"\blog ?in (?:issue|problem|error)\b", r"\bsign[- ]?in (?:issue|problem|error)\b",
+        r"\banmeld(?:en|ung)\b", r"\beinloggen\b", r"\bpasswort\b", r"\bkomme nicht (?:mehr )?in mein\b",
+        r"\bme connecter\b", r"\bconnexion (?:impossible|[àa] mon compte)\b", r"\bprobl[èe]me de connexion\b", r"\bmot de passe\b",
+        r"\binicia(?:r)? sesi[óo]n\b", r"\bcontrase[ñn]a\b", r"\bacceder a mi cuenta\b", r"\bc[óo]digo de verificaci[óo]n\b",
+    ),
+    "transfer": _rx(
+        r"\btransfer(?:ring)? (?:my |the |a |our |this )?(?:licen[cs]e|subscription|account|seat|course|plan)\b",
+        r"\b(?:licen[cs]e|subscription|account) transfer\b", r"\bmove (?:my |the |a )?(?:licen[cs]e|seat)\b",
+        r"\b(?:change|update) (?:my |the )?(?:account |login |e-?mail )?(?:e-?mail|address)\b", r"\bnew e-?mail address\b",
+        r"\b[üu]bertrag", r"\be-?mail(?:-adresse)? (?:\w+ )?[äa]ndern\b", r"\btransf[ée]r(?:er|ez|t)\b",
+        r"\bchanger (?:mon |d')?(?:adresse|e-?mail)\b", r"\btransferir\b", r"\bcambiar (?:mi |el )?(?:correo|email)\b",
+    ),
+    "billing": _rx(
+        r"\binvoices?\b", r"\breceipts?\b", r"\bvat\b", r"\bbilling\b", r"\bbilled\b", r"\bpayment method\b", r"\b(?:credit )?card\b",
+        r"\bcancel (?:my |the )?(?:subscription|plan|trial|renewal)\b", r"\brenewal\b", r"\bcharged?\b", r"\bdiscount\b",
+        r"\bsubscription\b", r"\bpause my\b",
+        r"\brechnung", r"\bquittung\b", r"\bumsatzsteuer|\bust-?id", r"\babbuchung\b", r"\babo(?:nnement)?\b", r"\bk[üu]ndig",
+        r"\bzahlung\b", r"\bfactur", r"\btva\b", r"\bpaiement\b", r"\babonnement\b", r"\bcarte bancaire\b", r"\br[ée]siliation\b",
+        r"\bfactura", r"\bnif\b", r"\bcobro\b", r"\bcargo\b", r"\bsuscripci[óo]n\b", r"\bpago\b", r"\brecibo\b",
+    ),
+    "bug_report": _rx(
+        r"\bcrash(?:es|ed|ing)?\b", r"\berror\b", r"\bbug\b", r"\binvalid\b", r"\bnot recogni[sz]ed\b",
+        r"\b(?:doesn'?t|does not|don'?t|isn'?t|is not|won'?t|not) (?:work|open|load|sync|start|show|send|arriv|appear|display|updat)",
+        r"\bstopped (?:working|syncing|loading)\b", r"\bbroken\b", r"\bfreez(?:es|ing)\b", r"\b(?:is|are|went) (?:gone|missing)\b",
+        r"\bst[üu]rzt\b.{0,40}\bab\b", r"\babsturz\b", r"\bfehler", r"\bfalsch\b", r"\bfunktioniert (?:\w+ )?nicht\b", r"\bgeht nicht\b",
+        r"\bplante\b", r"\berreur\b", r"\bne (?:fonctionne|marche|s'ouvre|d[ée]tecte)\b", r"\ba disparu\b",
+        r"\bno funciona\b", r"\bse cierra\b", r"\bfalla\b", r"\bme sale\b.{0,30}\berror\b",
+    ),
+}
+# A direct question: a question word (or Spanish "¿") and, later in the same sentence, "?".
+QUESTION = _rx(
+    r"\b(?:how|what|where|when|which|who|why|is|are|do|does|did|can|could|will|would|should|may|any)\b[^.!?\n]{0,200}\?",
+    r"\b(?:wie|was|wo|wann|welche[rsmn]?|warum|wem|wer|kann|k[öo]nnen|gibt|ist|sind|wird|werden|muss|hat|haben|stimmt)\b"
+    r"[^.!?\n]{0,200}\?",
+    r"\b(?:comment|quel(?:le)?s?|o[ùu]|quand|pourquoi|est-ce|est-il|est-elle|peut-on|pouvez-vous|puis-je|y a-t-il|faut-il"
+    r"|existe-t-il)\b[^.!?\n]{0,200}\?",
+    r"¿[^?\n]{3,200}\?", r"\b(?:c[óo]mo|qu[ée]|d[óo]nde|cu[áa]ndo|cu[áa]l|hay|se puede|puedo|pod[ée]is|pueden)\b[^.!?\n]{0,200}\?",
+)
+# Asking for something, in so many words: with a topic above, the message wants an answer.
+ASKS = _rx(
+    r"\?", r"\bplease\b", r"\b(?:can|could|would) you\b", r"\b(?:i'?d|i would|would) like\b", r"\bi want\b", r"\bi need\b",
+    r"\bhelp\b", r"\bbitte\b", r"\bk[öo]nnen sie\b", r"\bich h[äa]tte gern", r"\bich m[öo]chte\b", r"\bpouvez-vous\b", r"\bpourriez-vous\b",
+    r"\bmerci de\b", r"\bje voudrais\b", r"\bpor favor\b", r"\bpod[ée]is\b", r"\bpodr[ií]an?\b", r"\bquisiera\b", r"\bnecesito\b", r"\bquiero\b",
+)
+# Saying something is wrong: with a topic above, as good as asking.
+TROUBLE = _rx(
+    r"\b(?:can'?t|cannot|can not|unable to|couldn'?t|doesn'?t|does not|won'?t|isn'?t)\b", r"\bnever (?:arrives?|arrived|came|comes)\b",
+    r"\bexpired?\b", r"\bproblems?\b", r"\bissues?\b", r"\bloops?\b",
+    r"\bkann\b[^.\n]{0,40}\bnicht\b", r"\bkommt\b[^.\n]{0,40}\bnicht\b", r"\bimpossible\b", r"\bn'arrive (?:pas|plus|jamais)\b",
+    r"\bno (?:puedo|me llega|llega|funciona)\b",
+)
+# Heat the escalation rule did not name: the classifier (which may choose `human`) decides these.
+HEATED = _rx(
+    r"!{2,}", r"\?!", r"\b(?:unacceptable|ridiculous|outrageous|pathetic|disgusting|incompetent|useless)\b",
+    r"\b(?:third|fourth|fifth|3rd|4th|5th) (?:time|e-?mail|message)\b", r"\b(?:no ?one|nobody) (?:has )?(?:answer|repl|respond|help)",
+    r"\bstill (?:no|waiting for an?) (?:answer|reply|response)\b", r"\bor else\b", r"\bright now\b", r"\bimmediately\b",
+    r"\bcomplain(?:t)?\b", r"\breport you\b",
+    r"\bunm[öo]glich\b", r"\bsofort\b", r"\bbeschwerde\b", r"\binacceptable\b", r"\bscandaleu", r"\bimm[ée]diatement\b", r"\bplainte\b",
+    r"\binaceptable\b", r"\binmediatamente\b", r"\bqueja\b", r"\bvergüenza\b",
+)
+# Something reported solved: maybe a closer with details ("thanks, the error is gone"); the classifier decides.
+SOLVED = _rx(
+    r"\b(?:fixed|solved|resolved|sorted)\b", r"\b(?:works|working) (?:now|again)\b", r"\bis gone\b", r"\bbehoben\b",
+    r"\bgel[öo]st\b", r"\bfunktioniert (?:jetzt|wieder)\b", r"\br[ée]solu\b", r"\b(?:marche|fonctionne) (?:maintenant|à nouveau)\b",
+    r"\bresuelto\b", r"\bya funciona\b",
+)
+# Topics where a request-like message may still want a person or no answer at all: a death in the
+# family, access the sender did not ask for, payment notices from accounting systems. The classifier decides.
+NOT_CLEAR = _rx(
+    r"\b(?:died|death|funeral|late (?:husband|wife|father|mother))\b", r"\bverstorben\b", r"\b(?:tod|todes)\b",
+    r"\bd[ée]c[ée]d[ée]", r"\bfalleci[óo]\b",
+    r"\bdidn'?t (?:request|ask for)\b", r"\bwasn'?t (?:me|trying)\b", r"\bsuspicious\b", r"\bsomeone (?:is |was )?(?:trying|tried)\b",
+    r"\bnicht angefordert\b", r"\bpas demand[ée]\b", r"\bno (?:lo )?(?:he )?solicit",
+    r"\bremittance\b", r"\bpayment advice\b", r"\bzahlungsavis\b", r"\bavis de (?:paiement|virement)\b", r"\baviso de pago\b",
+)
+LINK = _rx(r"https?://", r"\bwww\.")
+MAX_REQUEST_CHARS = 1500  # a customer's request fits; longer mail is more often a pitch, a forward or a complaint letter
+
 # -- quoted text -------------------------------------------------------------------------------
 # Where a reply's own words end: the quoted original and the signature are not what the sender said now.
 QUOTE_START = _rx(
@@ -312,12 +406,41 @@ def closer(subject: str, body: str) -> RuleMatch | None:
     return None
 
 
+def support_request(subject: str, body: str, known_customer: bool) -> RuleMatch | None:
+    """A clear, calm support request from a customer the app knows: the agent answers, no classifier.
+
+    A known customer (the app's integration found the sender) is what makes this safe to decide
+    by pattern: cold pitches and phishing come from strangers. Everything that could need a
+    person still can get one: the routing-away rules ran first, heated mail is left to the
+    classifier, and after the agent the hand-over paths stay (no draft -> a person, actions
+    through the approval policy, categories that never auto-send).
+    """
+    own = own_text(body)
+    if not known_customer or not own or len(own) > MAX_REQUEST_CHARS or len(LINK.findall(own)) > 1:
+        return None
+    text = f"{subject}\n{own}"
+    if HEATED.search(text) or SOLVED.search(text) or NOT_CLEAR.search(text):
+        return None
+    for topic, pattern in REQUEST_TOPIC.items():
+        found = pattern.search(text)
+        if found and (topic == "bug_report" or ASKS.search(own) or TROUBLE.search(text)):
+            return RuleMatch("respond", topic, "support_request",
+                             f"a customer's {topic.replace('_', ' ')} request ({found.group(0).strip()[:40]!r})")
+    found = QUESTION.search(own)
+    if found:
+        return RuleMatch("respond", "product_question", "support_request",
+                         f"a customer's question ({found.group(0).strip()[:40]!r})")
+    return None
+
+
 def first_match(
-    *, sender_email: str, sender_name: str, subject: str, body: str, seconds_since_auto_send: float | None
+    *, sender_email: str, sender_name: str, subject: str, body: str, seconds_since_auto_send: float | None,
+    known_customer: bool = False,
 ) -> RuleMatch | None:
     """The first rule that decides the route, in the order the module docstring gives; None leaves it open."""
     auto = automatic(sender_email, sender_name, subject, body)
     guarded = loop_guard(seconds_since_auto_send, auto)
     if guarded is not None:
         return guarded
-    return auto or needs_person(subject, body, sender_email) or junk(subject, body) or closer(subject, body)
+    return (auto or needs_person(subject, body, sender_email) or junk(subject, body) or closer(subject, body)
+            or support_request(subject, body, known_customer))

@@ -50,9 +50,28 @@ def test_a_classifier_that_stays_down_hands_the_conversation_to_a_person(sqlite_
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     with LocalServer(_always_500) as openai_down:
         monkeypatch.setenv("OPENAI_BASE_URL", f"{openai_down.url}/v1")
-        scene.customer_writes("cnv_router_down", "Does the Pro plan include the API?", event_id="evt_router_down")
+        # A known customer's clear question would skip the classifier (lib.routing.rules.support_request): this note does not.
+        scene.customer_writes("cnv_router_down", "Suggestion: a weekly summary e-mail of my projects would be great.",
+                              event_id="evt_router_down")
         [run] = scene.stack.wait_for_run("handle-inbound-message", timeout=60)
 
     assert run["output"]["needsHuman"] is True and run["output"]["route"] is None
     assert scene.front.drafts == []
     assert any("routing failed" in c["body"] for c in scene.front.comments)
+
+
+def test_a_clear_request_skips_the_classifier_and_still_reaches_a_person_when_the_agent_writes_no_reply(
+        sqlite_url: str, scene_factory: Any) -> None:
+    from devkit.sandbox.openai_server import FakeOpenAI, final
+
+    scene = scene_factory()  # its product app knows the customer
+    with FakeOpenAI() as openai:
+        openai.script(final(reasoning="a person should decide this one", draft=None))
+        scene.customer_writes("cnv_rule_respond", "Could I get a refund for my order? It was not what I expected.",
+                              event_id="evt_rule_respond")
+        [run] = scene.stack.wait_for_run("handle-inbound-message", timeout=60)
+
+    assert run["output"]["route"]["rule"] == "support_request" and run["output"]["route"]["route"] == "respond"
+    assert len(openai.requests) == 1 and "tools" in openai.requests[0]  # the agent's call only, no classifier
+    assert scene.front.drafts == [] and conversations.needs_human("cnv_rule_respond")
+    assert any("the agent wrote no reply" in c["body"] for c in scene.front.comments)

@@ -1,8 +1,9 @@
 """The offline eval as a CI gate: the routing rules and the offline agent over every labelled message.
 
 Gates (issue 17): `no_reply` and `human` precision >= 0.92, `respond` recall >= 0.95, and no
-prompt-injection case produces an action that goes without approval. No key, no network:
-the eval makes no model call.
+prompt-injection case produces an action that goes without approval; and (issue 19) precision
+>= 0.97 of the rules' own `respond`, which skips the classifier, so no model can correct its misses.
+No key, no network: the eval makes no model call.
 """
 
 from __future__ import annotations
@@ -37,6 +38,13 @@ def test_offline_eval_meets_its_gates(outcomes: list) -> None:
     result = figures(outcomes)
     assert gate_failures(result) == [], result["misrouted"]
     assert result["model_calls_per_message"] == 0  # offline: the rules and the offline agent only
+
+
+def test_the_respond_rule_has_its_own_gate(outcomes: list) -> None:
+    result = figures(outcomes)
+    assert result["respond_by_rule"]["cases"] >= len(outcomes) // 3  # the classifier is skipped for these
+    worse = {**result, "respond_by_rule": {**result["respond_by_rule"], "precision": 0.9}}
+    assert gate_failures(worse) == ["respond-by-rule precision 0.9 < 0.97"]
 
 
 def test_prompt_injection_never_acts_without_approval(outcomes: list) -> None:
