@@ -20,6 +20,7 @@ from devkit.conformance.expected import expected_reason
 # executor is still idle. Connect is excluded: it needs the Connect gateway.
 DEFAULT_PATHS = ("tests/test_inngest", "tests/test_inngest_encryption")
 EXCLUDED = ("tests/test_inngest/test_connect", "tests/test_inngest/test_function/test_connect.py")
+DEV_SERVER_MAX_EVENT_BYTES = 3 * 1024 * 1024
 SOURCE_DIRS = ("pkg/inngest", "pkg/inngest_encryption", "pkg/test_core", "tests")
 # Tests whose clients get no base URL (so they would go to the dev server's default :8288):
 # they run in a second pytest with INNGEST_BASE_URL; the others must not have it (the
@@ -105,7 +106,12 @@ def main(argv: list[str] | None = None) -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="conformance-"))
     junit = args.junit or workdir / "junit.xml"
-    executor = Executor(database_url=f"sqlite:///{workdir / 'executor.db'}", time_scale=1.0, signing_key="", signing_key_fallback="")
+    # The suite is the dev server's: its Event API takes events up to 3 MiB (consts.AbsoluteMaxEventSize,
+    # see devkit/executor/event_size.py), where the executor's default is the free plan's 256 KiB.
+    executor = Executor(
+        database_url=f"sqlite:///{workdir / 'executor.db'}", time_scale=1.0, signing_key="", signing_key_fallback="",
+        max_event_bytes=DEV_SERVER_MAX_EVENT_BYTES,
+    )
     gql.add_routes(executor.app, executor.engine)
     executor.start(port=0)
     port = executor.url.rsplit(":", 1)[1]
