@@ -2,6 +2,8 @@
 
     python -m devkit.conformance /path/to/inngest-py [--python PY] [-k EXPR] [--junit FILE]
 
+Without test paths it runs the whole dev-server suite (`__main__.DEFAULT_PATHS`, Connect excluded).
+
 The executor starts on a free port with its run-query adapter (`gql.py`: the dev server's
 GraphQL `/v0/gql` queries the suite makes, answered from the executor's own state; the
 executor itself serves `GET /v1/events`), then the suite runs in a subprocess with the

@@ -15,21 +15,56 @@ from pathlib import Path
 
 from devkit.conformance.expected import expected_reason
 
-# The dev-server suites the issue names (Connect excluded: it needs the Connect gateway).
-DEFAULT_PATHS = (
-    # First: test_send.py's retry test leaves ~0.25 s for two Event API round trips through its
-    # single-threaded proxy (it still fails in the full run; alone, these tests all pass).
-    "tests/test_inngest/test_client",
-    "tests/test_inngest/test_function/test_flask.py",
-    "tests/test_inngest/test_function/test_fast_api.py",
-    "tests/test_inngest/test_function/test_django.py",
-    "tests/test_inngest/test_function/test_digital_ocean.py",
-    "tests/test_inngest/test_registration",
-    "tests/test_inngest/test_serve",
-    "tests/test_inngest_encryption",
-)
+# The whole dev-server suite (issue 20: 283 tests at inngest-py 305bc6a): every directory of
+# tests/test_inngest and tests/test_inngest_encryption; test_client sorts first, while the
+# executor is still idle. Connect is excluded: it needs the Connect gateway.
+DEFAULT_PATHS = ("tests/test_inngest", "tests/test_inngest_encryption")
+EXCLUDED = ("tests/test_inngest/test_connect", "tests/test_inngest/test_function/test_connect.py")
+DEV_SERVER_MAX_EVENT_BYTES = 3 * 1024 * 1024
 SOURCE_DIRS = ("pkg/inngest", "pkg/inngest_encryption", "pkg/test_core", "tests")
-NEEDS_BASE_URL = "tests/test_inngest/test_serve"
+# Tests whose clients get no base URL (so they would go to the dev server's default :8288):
+# they run in a second pytest with INNGEST_BASE_URL; the others must not have it (the
+# registration tests assert the default Cloud origins).
+NEEDS_BASE_URL = (
+    "tests/test_inngest/test_serialization",
+    "tests/test_inngest/test_serve",
+    "tests/test_inngest/test_server_timings",
+)
+
+
+def _inside(path: str, directory: str) -> bool:
+    """Whether a test path (maybe with `::name`) is `directory` or lies under it."""
+    parts, dir_parts = Path(path.split("::")[0]).parts, Path(directory).parts
+    return parts[: len(dir_parts)] == dir_parts
+
+
+def plan_runs(paths: list[str]) -> list[tuple[list[str], bool]]:
+    """The pytest runs for `paths`: (arguments, needs INNGEST_BASE_URL), empty runs left out."""
+    plain: list[str] = []
+    with_base: list[str] = []
+    for path in paths:
+        if any(_inside(path, d) for d in NEEDS_BASE_URL):
+            with_base.append(path)
+            continue
+        plain.append(path)
+        inner = [d for d in NEEDS_BASE_URL if _inside(d, path)]
+        plain += [f"--ignore={d}" for d in inner]
+        with_base += [d for d in inner if d not in with_base]
+    ignore = [f"--ignore={e}" for e in EXCLUDED]
+    runs = [(plain, False), (with_base, True)]
+    return [(group + ignore, base) for group, base in runs if any(not a.startswith("--") for a in group)]
+
+
+def describe_checkout(checkout: Path) -> str:
+    """`inngest-py <commit>, SDK <version>`: which suite the figures are for."""
+    import re
+
+    try:
+        commit = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = "(not a git work tree)"
+    found = re.search(r'^version = "([^"]+)"', (checkout / "pkg/inngest/pyproject.toml").read_text(), re.MULTILINE)
+    return f"inngest-py {commit}, SDK {found.group(1) if found else '(unknown version)'}"
 
 
 def _results(junit: Path) -> list[tuple[str, str, str]]:
@@ -71,7 +106,12 @@ def main(argv: list[str] | None = None) -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="conformance-"))
     junit = args.junit or workdir / "junit.xml"
-    executor = Executor(database_url=f"sqlite:///{workdir / 'executor.db'}", time_scale=1.0, signing_key="", signing_key_fallback="")
+    # The suite is the dev server's: its Event API takes events up to 3 MiB (consts.AbsoluteMaxEventSize,
+    # see devkit/executor/event_size.py), where the executor's default is the free plan's 256 KiB.
+    executor = Executor(
+        database_url=f"sqlite:///{workdir / 'executor.db'}", time_scale=1.0, signing_key="", signing_key_fallback="",
+        max_event_bytes=DEV_SERVER_MAX_EVENT_BYTES,
+    )
     gql.add_routes(executor.app, executor.engine)
     executor.start(port=0)
     port = executor.url.rsplit(":", 1)[1]
@@ -81,15 +121,11 @@ def main(argv: list[str] | None = None) -> int:
         "DEV_SERVER_PORT": port,  # ... and talk to this port instead
         "PYTHONPATH": os.pathsep.join(str(checkout / d) for d in SOURCE_DIRS),
     })
-    paths = list(args.paths or DEFAULT_PATHS)
-    # Two runs: the serve tests make clients without base URLs, which would go to the dev server's
-    # default :8288, so they get the SDK's INNGEST_BASE_URL; the others must not (the registration
-    # tests assert the default Cloud origins).
-    groups = [([p for p in paths if not p.startswith(NEEDS_BASE_URL)], {}),
-              ([p for p in paths if p.startswith(NEEDS_BASE_URL)], {"INNGEST_BASE_URL": executor.url})]
+    runs = plan_runs(list(args.paths or DEFAULT_PATHS))
     reports = []
     try:
-        for index, (group, extra) in enumerate(g for g in groups if g[0]):
+        for index, (group, needs_base_url) in enumerate(runs):
+            extra = {"INNGEST_BASE_URL": executor.url} if needs_base_url else {}
             report = junit.with_name(f"{junit.stem}-{index}{junit.suffix}")
             command = [args.python, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-o", "addopts=", f"--junitxml={report}", *group]
             if args.keyword:
@@ -110,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
             outcome, message = "expected", reason
         counts[outcome] += 1
         print(f"{outcome.upper():8} {nodeid}" + (f"  ({message})" if message else ""))
-    print(f"{counts['passed']} passed, {counts['failed']} failed, {counts['expected']} expected failures (declared gaps), {counts['skipped']} skipped")
+    total = sum(counts.values())
+    print(f"{describe_checkout(checkout)}; {total} tests: {counts['passed']} passed, {counts['failed']} failed, {counts['expected']} expected failures (declared gaps), {counts['skipped']} skipped")
     return 1 if counts["failed"] else 0
 
 

@@ -9,10 +9,6 @@ EXPECTED_FAILURES: dict[str, str] = {
     "batch_that_needs_api": "event batching (batchEvents) is not implemented",
     "debounce": "debounce is not implemented",
     "ai_infer": "step.ai.infer (AIGateway) is not implemented",
-    # Harness limit, not the executor: the test's proxy (test_core/http_proxy.py, an HTTP/1.0
-    # server) relays `transfer-encoding: chunked` with an unchunked body; Go's net/http (Inngest)
-    # ignores Transfer-Encoding on HTTP/1.0, Python's http.client cannot, so `requests` refuses it.
-    "test_streaming.TestStreaming::test_streaming_enabled": "harness: the test proxy's HTTP/1.0 answer says chunked but is not",
 }
 
 

@@ -1,7 +1,7 @@
 """The dev server's GraphQL `/v0/gql`, as far as inngest-py's test helpers query it.
 
 `pkg/test_core/test_core/helper.py` in inngest-py sends four queries; their root fields
-are answered from the executor's runs (`Engine.list_runs`/`get_run`), by name, without a
+are answered from the executor's runs (`Engine.get_run`/`run_ids_for_event`), by name, without a
 GraphQL parser (each answer carries every field the helper reads):
 
 - `run(runID) { output status trace { childrenSpans { name outputID } } }`: status in
@@ -75,8 +75,7 @@ def add_routes(app: Flask, engine: "Engine") -> None:
         if "runTraceSpanOutputByID" in wanted:
             data["runTraceSpanOutputByID"] = _span_output(engine, ident)
         if "event" in wanted:
-            runs = [r for r in engine.list_runs(limit=10_000) if r["event"].get("id") == ident]
-            data["event"] = {"functionRuns": [{"id": r["id"]} for r in reversed(runs)]}
+            data["event"] = {"functionRuns": [{"id": run_id} for run_id in engine.run_ids_for_event(ident)]}
         if not wanted:
             return jsonify({"data": {}, "errors": [{"message": "query not supported by the offline executor"}]})
         return jsonify({"data": data})

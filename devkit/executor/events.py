@@ -28,6 +28,7 @@ from devkit.executor.models import (
     ExecutorJob,
     ExecutorRun,
     ExecutorWaiter,
+    listening,
 )
 
 
@@ -83,7 +84,7 @@ class Events:
 
     def _dispatch(self, s: Session, event: dict[str, Any]) -> None:
         name = event["name"]
-        functions = s.scalars(select(ExecutorFunction)).all()
+        functions = s.scalars(select(ExecutorFunction).where(listening(name))).all()
         # Cancellations first: `event` is the run's trigger, `async` the incoming event.
         cancellable = {
             f.id: f.config.get("cancel") or [] for f in functions if any(c.get("event") == name for c in f.config.get("cancel") or [])

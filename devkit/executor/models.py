@@ -53,6 +53,23 @@ class ExecutorFunction(ExecutorBase):
     url: Mapped[str] = mapped_column(String(1000))
     config: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+    # The event names its triggers and cancellations name, one per line between newlines
+    # (`listens_to`): an event reads only the functions it concerns instead of decoding every
+    # config (NULL on rows registered before the column: those are always read).
+    listens: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+def listens_to(config: dict[str, Any]) -> str:
+    """`ExecutorFunction.listens` for a config: its trigger and cancel event names, newline-framed."""
+    names = {str(item["event"]) for key in ("triggers", "cancel") for item in config.get(key) or [] if isinstance(item, dict) and item.get("event")}
+    return "\n" + "".join(f"{name}\n" for name in sorted(names))
+
+
+def listening(name: str) -> Any:
+    """The WHERE clause for functions that may react to event `name` (a prefilter: LIKE may ignore case)."""
+    from sqlalchemy import or_
+
+    return or_(ExecutorFunction.listens.is_(None), ExecutorFunction.listens.contains(f"\n{name}\n", autoescape=True))
 
 
 class ExecutorEvent(ExecutorBase):

@@ -35,6 +35,16 @@ class Reading:
             runs = s.scalars(query).all()
             return [self._run_json(s, run) for run in runs]
 
+    def run_ids_for_event(self, event_id: str) -> list[str]:
+        """The runs an event started, oldest first (the dev server's `event { functionRuns }`)."""
+        with self.db.session() as s:
+            query = (
+                select(ExecutorRun.id)
+                .where(ExecutorRun.event["id"].as_string() == event_id)
+                .order_by(ExecutorRun.created_at, ExecutorRun.id)
+            )
+            return list(s.scalars(query).all())
+
     def get_run(self, run_id: str) -> dict[str, Any] | None:
         with self.db.session() as s:
             run = s.get(ExecutorRun, run_id)

@@ -24,6 +24,7 @@ from devkit.executor.models import (
     ExecutorEvent,
     ExecutorFunction,
     ExecutorJob,
+    listens_to,
 )
 
 
@@ -55,10 +56,11 @@ class Registration:
                 step = (config.get("steps") or {}).get("step") or {}
                 fn_url = ((step.get("runtime") or {}).get("url")) or url
                 row = s.get(ExecutorFunction, fn_id)
+                listens = listens_to(config)
                 if row is None:
-                    s.add(ExecutorFunction(id=fn_id, app_id=app_id, url=fn_url, config=config))
+                    s.add(ExecutorFunction(id=fn_id, app_id=app_id, url=fn_url, config=config, listens=listens))
                 else:
-                    row.app_id, row.url, row.config = app_id, fn_url, config
+                    row.app_id, row.url, row.config, row.listens = app_id, fn_url, config, listens
                 ids.append(fn_id)
             if app_id:
                 gone = s.scalars(select(ExecutorFunction).where(ExecutorFunction.app_id == app_id, ExecutorFunction.id.not_in(ids))).all()

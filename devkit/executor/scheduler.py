@@ -34,9 +34,9 @@ class Scheduler:
         self._http: Any = None
 
     def start(self) -> "Scheduler":
-        import requests
+        from devkit.executor import framing
 
-        self._http = requests.Session()
+        self._http = framing.session()
         self.engine.release_stale_claims(self.me)
         self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="executor-job")
         self._thread = threading.Thread(target=self._loop, name="executor-scheduler", daemon=True)

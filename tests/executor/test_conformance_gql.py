@@ -28,6 +28,8 @@ def test_run_status_output_trigger_steps_and_event_runs(client: inngest.Inngest)
     with InngestStack([fn], time_scale=SCALE) as stack:
         [event_id] = stack.send("test/gql", {"x": 1})
         [run] = stack.wait_for_run("gql-fn")
+        stack.send("test/gql", {"x": 2})  # another event's run is not this event's
+        stack.wait_for_run("gql-fn", count=2)
         app = Flask("gql-test")
         gql.add_routes(app, stack.executor.engine)
         http = app.test_client()

@@ -151,3 +151,40 @@ def test_the_event_size_limit_is_configurable(client: inngest.Inngest) -> None:
         assert stack.runs("echo-limit") == []  # the batch was refused whole
         stack.send("test/limit", {"blob": "x" * 1500})
         stack.wait_for_run("echo-limit")
+
+
+def test_an_event_reads_only_the_functions_it_triggers_or_cancels(database_url: str) -> None:
+    """Every event used to decode every registered function's config, so the Event API slowed
+    with each app synced (inngest-py's suite registers hundreds). Now only the functions whose
+    triggers or cancellations name the event are read: rows loaded are counted, not timed."""
+    from sqlalchemy import event as orm_event, update
+
+    from devkit.executor import Executor
+    from devkit.executor.models import ExecutorFunction
+
+    def fn(fn_id: str, trigger: str, cancel: str | None = None) -> dict:
+        return {"id": fn_id, "triggers": [{"event": trigger}], "cancel": [{"event": cancel}] if cancel else []}
+
+    executor = Executor(database_url=database_url, time_scale=SCALE, signing_key="", signing_key_fallback="")
+    executor.engine.register("other", "http://127.0.0.1:9/api", [fn(f"other-{i}", f"test/other-{i}") for i in range(30)])
+    executor.engine.register("mine", "http://127.0.0.1:9/api", [fn("mine-a", "test/mine"), fn("mine-b", "test/else", cancel="test/mine")])
+    loaded: list[str] = []
+
+    def on_load(target: ExecutorFunction, _context: object) -> None:
+        loaded.append(target.id)
+
+    orm_event.listen(ExecutorFunction, "load", on_load)
+    try:
+        ids, error = executor.engine.ingest([{"name": "test/mine", "data": {}}])
+    finally:
+        orm_event.remove(ExecutorFunction, "load", on_load)
+    with executor.database.session() as s:  # a row from before the index column is always read
+        s.execute(update(ExecutorFunction).where(ExecutorFunction.id == "mine-a").values(listens=None))
+    executor.engine.ingest([{"name": "test/mine", "data": {}}])
+    runs = executor.engine.list_runs()
+    first_event_runs = executor.engine.run_ids_for_event(ids[0])  # what the conformance GraphQL answers
+    executor.database.engine.dispose()
+    assert error is None and len(ids) == 1
+    assert first_event_runs == [runs[-1]["id"]]
+    assert sorted(set(loaded)) == ["mine-a", "mine-b"]
+    assert [r["function_id"] for r in runs] == ["mine-a", "mine-a"]

@@ -207,6 +207,45 @@ def test_a_streamed_201_answer_is_unwrapped() -> None:
     assert (outcome.status, outcome.body, outcome.headers.get("x-inngest-no-retry")) == (200, "done", "false")
 
 
+def test_an_http10_answer_claiming_chunked_is_read_to_the_close(sqlite_url: str) -> None:
+    """Go's net/http (Inngest) ignores Transfer-Encoding on HTTP/1.0 and reads to the close;
+    inngest-py's streaming tests relay a streamed answer so (`test_core/http_proxy.py`).
+    The executor used to parse chunk sizes and fail the call (InvalidChunkLength)."""
+    import socketserver
+    import time
+
+    from devkit.executor import Executor
+
+    class Http10Relay(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            length = 0
+            while (line := self.rfile.readline().strip()):
+                name, _, value = line.decode().partition(":")
+                length = int(value) if name.lower() == "content-length" else length
+            self.rfile.read(length)
+            self.wfile.write(b"HTTP/1.0 201 Created\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+                             b'  {"body": "\\"done\\"", "headers": {}, "status": 200}')
+
+    relay = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Http10Relay)
+    threading.Thread(target=relay.serve_forever, daemon=True).start()
+    executor = Executor(database_url=sqlite_url, time_scale=SCALE, signing_key="", signing_key_fallback="").start(port=0)
+    try:
+        executor.engine.register("relayed", f"http://127.0.0.1:{relay.server_address[1]}/api", [
+            {"id": "relayed-fn", "retries": 0, "triggers": [{"event": "test/relayed"}]}
+        ])
+        executor.engine.ingest([{"name": "test/relayed", "data": {}}])
+        for _ in range(200):
+            [run] = executor.engine.list_runs()
+            if run["status"] != "Running" or run["attempt"] > 0:
+                break
+            time.sleep(0.05)
+    finally:
+        executor.stop()
+        relay.shutdown()
+        relay.server_close()
+    assert (run["status"], run["output"], run["error"]) == ("Completed", "done", None)
+
+
 def _singleton(client: inngest.Inngest, mode: str, release: threading.Event) -> inngest.Function:
     @client.create_function(
         fn_id=f"single-{mode}", retries=0, singleton=inngest.Singleton(mode=mode),  # type: ignore[arg-type]
