@@ -129,7 +129,7 @@ def test_a_teammate_reply_cancels_the_pending_auto_send(sqlite_url: str, scene_f
 
     assert scene.front.replies == []
     draft = conversations.run_draft(cancelled["id"])
-    assert draft is not None and draft["status"] == conversations.DRAFT_SUPERSEDED
+    assert draft is not None and draft.status == conversations.DRAFT_SUPERSEDED
 
 
 def test_agent_failure_hands_the_conversation_to_a_human(sqlite_url: str, scene_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -360,4 +360,4 @@ def test_a_message_in_a_conversation_merged_meanwhile_is_answered_in_the_survivi
     run = _inbound_run(scene)
     assert run["output"]["draft"]["conversationId"] == "cnv_b"
     assert [d["conversation_id"] for d in scene.front.drafts] == ["cnv_b"]
-    assert conversations.run_draft(run["id"])["conversationId"] == "cnv_b"
+    assert conversations.run_draft(run["id"]).conversation_id == "cnv_b"
