@@ -47,35 +47,9 @@ def _delay(text: str) -> int:
     return value
 
 
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}") from exc
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}")
-    return value
-
-
-def _at_least_one(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from exc
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {text!r}")
-    return value
-
-
 def _categories(text: str) -> list[str]:
-    """A comma-separated list of the agent's categories ("" for none)."""
-    from lib.agent.models import CATEGORIES
-
-    found = [c.strip() for c in text.split(",") if c.strip()]
-    unknown = sorted(set(found) - set(CATEGORIES))
-    if unknown:
-        raise argparse.ArgumentTypeError(f"unknown categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}; known: {', '.join(CATEGORIES)}")
-    return found
+    """A comma-separated list of categories ("" for none); the registry refuses unknown ones."""
+    return [c.strip() for c in text.split(",") if c.strip()]
 
 
 def _url(text: str) -> str:
@@ -101,17 +75,17 @@ def _settings(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
                         help="what Front does with conversations routed no_reply (tag needs --no-reply-tag)")
     parser.add_argument("--no-reply-tag", dest="no_reply_tag_id", metavar="TAG_ID", help="Front tag id for --no-reply tag, e.g. tag_123")
     trust = parser.add_argument_group("auto-send gate and retention (lib.trust)")
-    trust.add_argument("--trust-threshold", type=_fraction, default=TRUST_THRESHOLD if defaults else None, metavar="0..1",
+    trust.add_argument("--trust-threshold", type=float, default=TRUST_THRESHOLD if defaults else None, metavar="0..1",
                        help=f"trust a category needs before its drafts are auto-sent (default {TRUST_THRESHOLD})")
-    trust.add_argument("--trust-min-samples", type=_at_least_one, default=TRUST_MIN_SAMPLES if defaults else None, metavar="N",
+    trust.add_argument("--trust-min-samples", type=int, default=TRUST_MIN_SAMPLES if defaults else None, metavar="N",
                        help=f"teammate replies a category needs at least (default {TRUST_MIN_SAMPLES})")
-    trust.add_argument("--confidence-floor", type=_fraction, default=CONFIDENCE_FLOOR if defaults else None, metavar="0..1",
+    trust.add_argument("--confidence-floor", type=float, default=CONFIDENCE_FLOOR if defaults else None, metavar="0..1",
                        help=f"the agent's confidence one draft needs (default {CONFIDENCE_FLOOR})")
     trust.add_argument("--never-auto-send", type=_categories, metavar="CATEGORIES",
                        help=f"comma-separated categories never auto-sent ('' for none; default {','.join(NEVER_AUTO_SEND)})")
     if not defaults:
         trust.add_argument("--default-never-auto-send", action="store_true", help="go back to the default never-auto-send list")
-    trust.add_argument("--retention-days", type=_at_least_one, default=RETENTION_DAYS if defaults else None, metavar="DAYS",
+    trust.add_argument("--retention-days", type=int, default=RETENTION_DAYS if defaults else None, metavar="DAYS",
                        help=f"days message texts are kept (default {RETENTION_DAYS}); counts and scores stay")
 
 
