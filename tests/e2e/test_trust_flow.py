@@ -65,6 +65,8 @@ def test_replies_open_a_trusted_category_and_not_the_other(sqlite_url: str, scen
     sent, kept = _draft_of("cnv_a_next"), _draft_of("cnv_b_next")
     assert sent.status == "sent" and sent.auto_send_reason.startswith(f"{TRUSTED} trust 1.00 over {MIN_SAMPLES} replies")
     assert kept.status == "created" and kept.auto_send_reason == f"{UNTRUSTED} trust 0.50 is below 0.85"
+    # when our webhook received each message (the inbound event's ts), for the dashboard's webhook-to-draft time
+    assert sent.received_at is not None and abs((sent.created_at - sent.received_at).total_seconds()) < 3600
     comments = {c["conversation_id"]: c["body"] for c in scene.front.comments}
     assert "will send this draft automatically" in comments["cnv_a_next"]
     assert "will not send this draft automatically: product_question trust 0.50" in comments["cnv_b_next"]
