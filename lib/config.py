@@ -72,7 +72,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("SLACK_WEBHOOK_URL", None, "Slack incoming webhook for approval messages"),
     Variable("SLACK_SIGNING_SECRET", None, "verifies Slack's interactive callbacks"),
     Variable("SLACK_API_BASE_URL", "https://slack.com/api", "Slack API origin (tests point it at a fake)"),
-    Variable("APPROVALS_SECRET", None, "signs approval links and guards the approvals page"),
+    Variable("APPROVALS_SECRET", None, "signs approval links and guards the approvals page and the dashboard"),
     Variable("PUBLIC_BASE_URL", "http://localhost:3000", "public origin of this service, for links in notifications"),
 )
 

@@ -2,44 +2,22 @@
 
 Front stays the source of truth for messages; these rows let the workflows stay
 idempotent (a retried step finds its draft) and let auto-send check that no
-human has taken over. Every caller is a workflow step that touches the database,
-so the database modules are imported here, at module level.
+human has taken over. Every caller touches the database, so the database modules are
+imported here, at module level; workflow modules import this one inside their step bodies.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from lib import audit
 from lib.db import get_db
 from lib.db.models import Conversation, Draft, ReplySignal, utcnow
-
-DRAFT_CREATED = "created"
-DRAFT_SENDING = "sending"
-DRAFT_SENT = "sent"
-DRAFT_SUPERSEDED = "superseded"  # a teammate replied first
-
-
-class DraftRecord(BaseModel):
-    """A stored draft as the workflow sees it (the `create-draft` step's output, camelCase on the wire).
-
-    `version` is Front's draft version, known only right after creating (or re-reading) it.
-    """
-
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
-
-    id: int
-    conversation_id: str
-    front_draft_id: str | None = None
-    status: str
-    send_after: datetime | None = None
-    auto_send_reason: str | None = None
-    version: str | None = None
+from lib.drafts import DRAFT_CREATED, DRAFT_SENDING, DRAFT_SENT, DRAFT_SUPERSEDED, DraftRecord  # noqa: F401 - callers name them here
 
 
 def _conversation_row(session: Session, conversation_id: str) -> Conversation:
@@ -119,7 +97,7 @@ def record_draft(
                 confidence=confidence,
                 app_id=app_id,
                 received_at=received_at,
-                auto_send_reason=(auto_send_reason or None) and auto_send_reason[:500],
+                auto_send_reason=auto_send_reason[:500] if auto_send_reason else None,
             )
             session.add(row)
             session.flush()

@@ -11,7 +11,7 @@ from devkit.devserver import api_modules
 
 HEAVY = {"openai", "stripe", "sqlalchemy"}
 # What each function may import at module level, because its requests always need it.
-NEEDS: dict[str, set[str]] = {"inngest": {"sqlalchemy"}}
+NEEDS: dict[str, set[str]] = {}
 
 PROBE = r"""
 import json, socket, sqlite3, sys
@@ -65,6 +65,14 @@ def test_front_webhook_imports_neither_inngest_nor_sqlalchemy() -> None:
     """The webhook answers Front on a cold start: the SDK and the ORM load on the first request, not at import."""
     loaded = _import_in_fresh_interpreter("api.front")
     assert not loaded & {"inngest", "sqlalchemy", "openai", "stripe"}, sorted(loaded)
+
+
+def test_serve_function_registers_without_the_steps_heavy_sdks() -> None:
+    """`api/inngest.py` registers every function (ids, triggers, options) on a cold start; the SDKs a step
+    needs (the ORM, OpenAI, Stripe) load when that step runs, so a call for another step never pays for them."""
+    loaded = _import_in_fresh_interpreter("api.inngest")
+    assert "inngest" in loaded
+    assert not loaded & {"sqlalchemy", "openai", "stripe"}, sorted(loaded)
 
 
 def test_stripe_webhook_imports_no_sdk_until_a_request() -> None:

@@ -388,6 +388,21 @@ def probe_approvals(scene: Scene) -> None:
     assert refused.status_code == 401
 
 
+def probe_dashboard(scene: Scene) -> None:
+    from lib.apps import registry
+
+    registry.create_app(slug="build-dash", name="Build <check>", front_inbox_id="inb_build_dash")
+    bypass = {"x-vercel-protection-bypass": BYPASS}
+    url = scene.url("dashboard", "/api/dashboard")
+    figures = requests.get(url, params={"key": APPROVALS_SECRET}, timeout=60, headers={**bypass, "Accept": "application/json"})
+    assert figures.status_code == 200, figures.text[:1000]
+    assert "build-dash" in [app["slug"] for app in figures.json()["apps"]] and figures.json()["window"]["days"] == 30
+    page = requests.get(url, params={"key": APPROVALS_SECRET, "days": "7"}, timeout=60, headers=bypass)
+    assert page.status_code == 200 and '<svg class="trend"' in page.text and "Build &lt;check&gt;" in page.text, page.text[:1000]
+    assert requests.get(url, params={"key": APPROVALS_SECRET, "days": "abc"}, timeout=60, headers=bypass).status_code == 400
+    assert requests.get(url, timeout=60, headers=bypass).status_code == 401
+
+
 def probe_slack(scene: Scene) -> None:
     from lib.approvals.slack import signature_for
 
@@ -431,6 +446,7 @@ PROBES: dict[str, Callable[[Scene], None]] = {
     "cron": probe_cron,
     "front": probe_front,
     "approvals": probe_approvals,
+    "dashboard": probe_dashboard,
     "slack": probe_slack,
     "stripe": probe_stripe,
 }

@@ -15,7 +15,8 @@ Failures: `fail_next(status, times)` answers the next `times` requests with that
 status (with `retry-after-ms: 1` so the SDK's retries are quick), and
 `hang(seconds, times)` holds requests that long (to trip the client timeout).
 `delay` (seconds, default 0) makes every answer wait that long, for benchmarks.
-Every request body is kept in `requests`, its headers in `headers`.
+Every request body is kept in `requests`, its headers in `headers`. Each answer's `usage`
+estimates the tokens read and written the way the API counts them (`openai_tokens.py`).
 
 Request checks, answered 400 with OpenAI's error body `{"error": {message, type, param, code}}`
 before any model runs (see `check_request`): strict schemas (`devkit/sandbox/openai_schema.py`),
@@ -37,6 +38,7 @@ from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from devkit.sandbox.openai_schema import SchemaError, check_strict_schema
+from devkit.sandbox.openai_tokens import usage
 from devkit.sandbox.server import EnvSwap, LocalServer
 
 API_KEY = "sk-test-fake"
@@ -223,7 +225,7 @@ class FakeOpenAI:
             "created": int(time.time()),
             "model": body.get("model", "unknown"),
             "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+            "usage": usage(body, message),  # estimated as the API counts them (devkit/sandbox/openai_tokens.py)
         }
 
 

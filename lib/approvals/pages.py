@@ -1,7 +1,7 @@
 """The approvals web page, one Flask Blueprint (`blueprint`): who may see what, and what each answer looks like (HTML or JSON).
 
-Access: the shared secret `APPROVALS_SECRET` (as `?key=`, which also sets an
-HttpOnly cookie, or the cookie, or as the basic-auth password) opens the list of
+Access: the shared secret `APPROVALS_SECRET` (`lib.approvals.access`: as `?key=`, which
+also sets an HttpOnly cookie, or the cookie, or as the basic-auth password) opens the list of
 every pending action; a signed link (`?action=&exp=&sig=`) opens that one action
 only. Decision forms carry a signed token bound to the action (CSRF: another
 site cannot mint one), which is also what authorises the POST.
@@ -16,13 +16,14 @@ from flask import Blueprint, Request, Response, jsonify, request as current_requ
 from pydantic import BaseModel, ConfigDict, Field
 
 from lib import config
+from lib.approvals.access import REALM, holds_key, remember_key
 from lib.config import MissingSetting
 from lib.lazy import lazy
+from lib.web.pages import html_page, wants_json
 from lib.web.parsing import BadInput, bounded_body, loads_object, validate
 
 blueprint = Blueprint("approvals", __name__, url_prefix="/api/approvals")
 
-COOKIE = "approvals_key"
 MAX_FORM_BYTES = 64 * 1024  # a decision is a few short fields and a reason
 MAX_ACTION_ID = 64  # `actions.id` holds 64
 
@@ -37,44 +38,17 @@ def _templates() -> Any:
     return env
 
 
-def _wants_json(request: Request) -> bool:
-    if request.is_json:
-        return True
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and request.accept_mimetypes["application/json"] > request.accept_mimetypes["text/html"]
-
-
 def _page(template: str, status: int = 200, **context: Any) -> Response:
-    response = Response(_templates().get_template(template).render(**context), status=status, mimetype="text/html")
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    return html_page(_templates().get_template(template).render(**context), status)
 
 
 def _message(request: Request, status: int, title: str, message: str, kind: str = "", /, **extra: Any) -> Response:
-    if _wants_json(request):
+    if wants_json(request):
         error = {"error": message} if status >= 400 else {}  # every endpoint's refusals carry `error`
         response = jsonify({"ok": status < 300, "message": message, **error, **extra})
         response.status_code = status
         return response
     return _page("message", status, title=title, message=message, kind=kind, back=extra.get("back"))
-
-
-def _secret_from(request: Request) -> str | None:
-    if request.args.get("key"):
-        return request.args["key"]
-    if request.cookies.get(COOKIE):
-        return request.cookies[COOKIE]
-    if request.authorization and request.authorization.password:
-        return request.authorization.password
-    return None
-
-
-def _has_secret(request: Request) -> bool:
-    from lib.approvals.links import shared_secret_ok
-
-    return shared_secret_ok(_secret_from(request))
 
 
 def _signed_for(request: Request, action_id: str) -> bool:
@@ -87,7 +61,7 @@ def _unauthorised(request: Request) -> Response:
     response = _message(request, 401, "Sign in needed",
                         "Open this page from an approval link, or with the approvals key (?key=, or as the basic-auth password).",
                         "error")
-    response.headers["WWW-Authenticate"] = 'Basic realm="approvals"'
+    response.headers["WWW-Authenticate"] = REALM
     return response
 
 
@@ -96,10 +70,7 @@ def _not_configured(request: Request, exc: MissingSetting) -> Response:
 
 
 def _remember_key(request: Request, response: Response) -> Response:
-    if request.args.get("key"):
-        response.set_cookie(COOKIE, request.args["key"], httponly=True, samesite="Strict",
-                            secure=request.is_secure, path="/api/approvals", max_age=12 * 3600)
-    return response
+    return remember_key(request, response, blueprint.url_prefix or "/api/approvals")
 
 
 def _detail(request: Request, action_id: str) -> Response:
@@ -110,7 +81,7 @@ def _detail(request: Request, action_id: str) -> Response:
     if item is None:
         return _message(request, 404, "Not found", "No approval request exists for this action.", "error")
     token = form_token(action_id) if item.open else None
-    if _wants_json(request):
+    if wants_json(request):
         return jsonify({"action": item.model_dump(mode="json"), "token": token})
     from lib.approvals.brief import approval_brief
 
@@ -131,12 +102,12 @@ def index() -> Response:
             if not _signed_for(request, action_id):
                 return _message(request, 403, "Link not valid", "This approval link is invalid or has expired.", "error")
             return _detail(request, action_id)
-        if not _has_secret(request):
+        if not holds_key(request):
             return _unauthorised(request)
         if action_id:
             return _remember_key(request, _detail(request, action_id))
         items = store.pending()
-        if _wants_json(request):
+        if wants_json(request):
             return jsonify({"pending": [item.model_dump(mode="json") for item in items]})
         from lib.approvals.brief import approval_brief
 
@@ -152,7 +123,7 @@ def detail(action_id: str) -> Response:
     request = current_request
     try:
         config.require("APPROVALS_SECRET", "it signs approval links and guards the approvals page")
-        if not (_has_secret(request) or _signed_for(request, action_id)):
+        if not (holds_key(request) or _signed_for(request, action_id)):
             return _unauthorised(request)
         return _remember_key(request, _detail(request, action_id))
     except MissingSetting as exc:

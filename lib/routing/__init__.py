@@ -8,6 +8,8 @@ carries its reason, the rule (or "classifier"/"default") and a category, so the 
 the audit log and the eval can all say why.
 
 Light on purpose: no openai, no database here; the `route` step (lib.workflows.inbound.steps) adds both.
+The rules (compiled patterns) load on the first `route()`: `/api/inngest` imports this module
+for `RouteDecision` on every cold start.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from pydantic import BaseModel
 
 from lib import config
 from lib.agent.models import AgentContext
-from lib.routing import rules
 
 __all__ = ["Route", "RouteDecision", "route", "ROUTES"]
 
@@ -40,6 +41,8 @@ class RouteDecision(BaseModel):
 
 def route(context: AgentContext, *, seconds_since_auto_send: float | None = None) -> RouteDecision:
     """The route for the context's latest message. Raises `lib.agent.AgentUnavailable` only if the classifier fails."""
+    from lib.routing import rules
+
     latest = context.latest_message
     body = latest.body or ""
     if not body:

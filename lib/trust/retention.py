@@ -13,11 +13,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
-from sqlalchemy import and_, delete, not_, select, update
-
 from lib.apps import RETENTION_DAYS
-from lib.db import get_db
-from lib.db.models import App, Draft, ReplySignal, utcnow
 
 PENDING = ("created", "sending")  # statuses whose text auto-send may still need (with a send time)
 
@@ -33,7 +29,15 @@ class Purged(BaseModel):
 
 
 def purge(now: datetime | None = None) -> Purged:
-    """Delete every app's texts older than its retention period (naive UTC `now`, default the current time)."""
+    """Delete every app's texts older than its retention period (naive UTC `now`, default the current time).
+
+    The database is imported here, not at module level: the cron function registers on every cold start.
+    """
+    from sqlalchemy import and_, delete, not_, select, update
+
+    from lib.db import get_db
+    from lib.db.models import App, Draft, ReplySignal, utcnow
+
     now = now or utcnow()
     with get_db().session() as session:
         periods: list[tuple[int | None, int]] = [(row.id, row.retention_days) for row in session.scalars(select(App))]

@@ -85,7 +85,7 @@ def _record_once(signal: NewSignal) -> bool:
             similarity=signal.similarity,
             draft_text=bound(signal.draft_text),
             sent_text=bound(signal.sent_text),
-            author=(signal.author or None) and signal.author[:320],
+            author=signal.author[:320] if signal.author else None,
             sent_at=signal.sent_at,
         ))
         session.flush()

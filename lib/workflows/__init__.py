@@ -1,4 +1,11 @@
-"""The Inngest functions, one module per workflow. `all_functions()` is what `/api/inngest` serves."""
+"""The Inngest functions, one module per workflow. `all_functions()` is what `/api/inngest` serves.
+
+Import rule: `/api/inngest` imports every `function.py` and `steps.py` on each cold start, and
+any step of any run may land on a cold instance. So these modules import only what registering
+a function needs (the SDK, `lib.inngest.events`, the pydantic step models); a step body imports
+its heavy dependencies (`lib.db` and SQLAlchemy, OpenAI, Stripe, the Front client) inside itself,
+where they load when that step runs. `tests/test_import_hygiene.py` checks it.
+"""
 
 from __future__ import annotations
 

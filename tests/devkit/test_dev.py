@@ -45,12 +45,16 @@ def test_make_dev_starts_everything_registers_the_demo_app_and_ctrl_c_stops_it(s
         banner = "".join(lines)
         assert f"http://127.0.0.1:{executor_port}/runs" in banner
         assert f"http://127.0.0.1:{port}/api/approvals?key=" in banner
+        assert f"http://127.0.0.1:{port}/api/dashboard?key=" in banner
         assert "Traceback" not in banner and "HTTP/1.1" not in banner
         assert requests.get(f"http://127.0.0.1:{executor_port}/runs", timeout=10).status_code == 200
         functions = requests.get(f"http://127.0.0.1:{executor_port}/v1/functions", timeout=10).json()["data"]
         assert functions and all(f["url"].startswith(f"http://127.0.0.1:{port}/api/inngest") for f in functions)
         for sandbox in (front, stripe, product):
             assert requests.get(f"http://127.0.0.1:{sandbox}/", timeout=10).status_code == 200
+        dashboard = next(word for word in banner.split() if "/api/dashboard?key=" in word)
+        page = requests.get(dashboard, timeout=30)
+        assert page.status_code == 200 and 'id="app-acme"' in page.text  # the demo app, on the dashboard the banner names
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=20) == 0
     finally:

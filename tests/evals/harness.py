@@ -102,15 +102,21 @@ class Outcome:
     seconds: float = 0.0
 
 
-def run_case(case: dict[str, Any]) -> Outcome:
+def run_case(case: dict[str, Any], *, route_first: bool = True) -> Outcome:
+    """Route the case, then let the agent answer it if routed `respond`. `route_first=False` is the
+    baseline routing must beat: every message straight to the agent (`bench/model_calls.py`)."""
     from lib.agent import AgentUnavailable, decide, usage
-    from lib.routing import route
+    from lib.routing import RouteDecision, route
 
     usage.take()
     started = time.perf_counter()
     context = context_for(case)
     try:
-        routed = route(context, seconds_since_auto_send=case.get("after_auto_send"))
+        if route_first:
+            routed = route(context, seconds_since_auto_send=case.get("after_auto_send"))
+        else:
+            routed = RouteDecision(route="respond", reason="not routed: every message to the agent", rule="none",
+                                   source="default")
         action, approval, category = "none", None, routed.category
         if routed.route == "respond":
             decision = decide(context)

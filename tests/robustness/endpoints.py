@@ -75,6 +75,12 @@ def _approvals() -> Flask:
     return app
 
 
+def _dashboard() -> Flask:
+    from api.dashboard import app
+
+    return app
+
+
 def _cron() -> Flask:
     from api.cron import app
 
@@ -226,6 +232,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
               "/api/approvals/{any}/decision"),
              ("POST", "GET"), decision_template, sign=sign_approvals, headers=("Authorization", "Accept", "Cookie"),
              query_keys=("key", "action", "exp", "sig")),
+    Endpoint("dashboard", _dashboard, ("/api/dashboard", "/api/dashboard/{any}"), ("GET",), lambda: {}, sign=sign_approvals,
+             headers=("Authorization", "Accept", "Cookie"), query_keys=("key", "days", "app")),
     Endpoint("stripe", _stripe, ("/api/stripe",), ("POST",), stripe_template, sign=sign_stripe, headers=("Stripe-Signature",)),
     Endpoint("cron", _cron, ("/api/cron",), ("GET",), lambda: {}, sign=sign_cron, headers=("Authorization",)),
     Endpoint("inngest", _inngest, ("/api/inngest",), ("POST", "GET", "PUT"), inngest_template,

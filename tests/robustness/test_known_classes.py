@@ -73,6 +73,13 @@ def _stripe_refund(**fields: Any) -> dict[str, Any]:
     return _stripe(json.dumps(event))
 
 
+def _dashboard(query: str) -> dict[str, Any]:
+    from tests.robustness.endpoints import sign_approvals
+
+    return {"endpoint": "dashboard", "method": "GET", "path": f"/api/dashboard?{query}", "data": b"",
+            "headers": sign_approvals(b"", {"Accept": "application/json"}), "content_type": ""}
+
+
 def _inngest(body: str, query: str = "fnId=support-workflows-request-approval", method: str = "POST") -> dict[str, Any]:
     return {"endpoint": "inngest", "method": method, "path": f"/api/inngest?{query}", "data": body.encode(),
             "headers": {}, "content_type": "application/json"}
@@ -102,6 +109,11 @@ CASES: dict[str, tuple[Callable[[], dict[str, Any]], int]] = {
     "stripe: refund id is a list": (lambda: _stripe_refund(id=["re_1"]), 400),
     "stripe: amount is a string": (lambda: _stripe_refund(amount="lots"), 400),
     "stripe: amount 1e999": (lambda: _stripe(json.dumps(stripe_template()).replace('"amount": 4900', '"amount": 1e999')), 400),
+    # the dashboard, with the key: its query parameters
+    "dashboard: days=abc": (lambda: _dashboard("days=abc"), 400),
+    "dashboard: days has 400 digits": (lambda: _dashboard("days=" + "9" * 400), 400),
+    "dashboard: app=<script>": (lambda: _dashboard("app=%3Cscript%3Ealert(1)%3C%2Fscript%3E"), 404),
+    "dashboard: app is 10,000 characters": (lambda: _dashboard("app=" + "a" * 10_000), 404),
     # the Inngest serve endpoint
     "inngest: body nested 50,000 deep": (lambda: _inngest(DEEP), 400),
     "inngest: empty object": (lambda: _inngest("{}"), 400),

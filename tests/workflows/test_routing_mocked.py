@@ -51,7 +51,7 @@ def _run(front: FakeFront, text: str, *, subject: str = "Help", sender: str = "a
 
 
 def test_an_out_of_office_reply_ends_the_run_with_no_model_call_and_no_draft(database_url: str, front: FakeFront, openai: FakeOpenAI) -> None:
-    registry.create_app(slug="acme", name="Acme", front_inbox_id=INBOX, no_reply_action="archive")
+    app = registry.create_app(slug="acme", name="Acme", front_inbox_id=INBOX, no_reply_action="archive")
     output = _run(front, "Thank you for your message. I am out of the office until 12 March with limited access to email.",
                   subject="Automatic reply: Help")
 
@@ -62,6 +62,7 @@ def test_an_out_of_office_reply_ends_the_run_with_no_model_call_and_no_draft(dat
     assert conversations.route_of(CONVERSATION)[0] == "no_reply"
     routed = [e for e in audit.entries(conversation_id=CONVERSATION) if e["kind"] == "conversation.routed"]
     assert routed and routed[0]["details"]["rule"] == "auto_reply_subject"
+    assert routed[0]["details"]["app_id"] == app.id  # the dashboard counts messages and routes per app from these rows
 
 
 def test_a_thank_you_is_tagged_when_the_app_says_so(database_url: str, front: FakeFront, openai: FakeOpenAI) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 import inngest
 
 from lib.agent.models import AgentContext, AgentDecision
-from lib.conversations import DraftRecord
+from lib.drafts import DraftRecord
 from lib.inngest.client import get_client
 from lib.inngest.events import (
     APPROVAL_REQUESTED,

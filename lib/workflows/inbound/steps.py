@@ -6,6 +6,9 @@ reads them back through `output_type`); the action steps still return JSON dicts
 
 Each is safe to run twice (a step retried after it did its work but before its
 result was stored runs again): writes are keyed on the run or the message.
+
+A step's heavy dependencies (`lib.conversations` and the database with it, the Front client, the
+trust scores) are imported inside its body (the rule: `lib/workflows/__init__.py`).
 """
 
 from __future__ import annotations
@@ -14,10 +17,9 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from lib import audit, conversations
+from lib import audit
 from lib.apps import AUTO_SEND_DELAY_SECONDS
-from lib.conversations import DraftRecord
-from lib.db.models import utcnow
+from lib.drafts import DRAFT_CREATED, DRAFT_SENDING, DRAFT_SENT, DRAFT_SUPERSEDED, DraftRecord
 from lib.fallback import best_effort
 from lib.agent.models import AgentContext, AgentDecision, AppInfo
 from lib.inngest.events import InboundReceived
@@ -40,6 +42,8 @@ def route_message(inbound: InboundReceived, context: AgentContext) -> RouteDecis
 
     The loop guard needs when we last auto-sent into this conversation (our drafts table).
     """
+    from lib import conversations
+    from lib.db.models import utcnow
     from lib.routing import route
 
     sent_at = conversations.last_auto_send(inbound.conversation_id)
@@ -47,7 +51,7 @@ def route_message(inbound: InboundReceived, context: AgentContext) -> RouteDecis
     decision = route(context, seconds_since_auto_send=seconds)
     conversations.record_route(inbound.conversation_id, decision.route, decision.reason)
     audit.record("router", "conversation.routed", conversation_id=inbound.conversation_id, message_id=inbound.message_id,
-                 route=decision.route, rule=decision.rule, category=decision.category, reason=decision.reason)
+                 app_id=context.app.id, route=decision.route, rule=decision.rule, category=decision.category, reason=decision.reason)
     return decision
 
 
@@ -74,6 +78,7 @@ def settle_no_reply(conversation_id: str, routed: RouteDecision, app: AppInfo) -
 
 def route_to_human(conversation_id: str, routed: RouteDecision) -> dict[str, Any]:
     """The router sent this to a person: flag the conversation and say why in a Front comment. No agent, no draft."""
+    from lib import conversations
     from lib.front.client import comment_best_effort
 
     reason = routed.reason or "routed to a person"
@@ -92,6 +97,7 @@ def reason(context: AgentContext) -> AgentDecision:
 
 def hand_to_human(conversation_id: str, reason: str) -> dict[str, Any]:
     """Flag the conversation and leave teammates a comment in Front (best effort)."""
+    from lib import conversations
     from lib.front.client import comment_best_effort
 
     conversations.mark_needs_human(conversation_id, reason)
@@ -189,6 +195,8 @@ def create_draft(
     Front had merged the conversation, the draft is recorded under the surviving one.
     `received_at` is when our webhook got the message (the inbound event's `ts`).
     """
+    from lib import conversations
+    from lib.db.models import utcnow
     from lib.front.client import FrontNotFound, comment_best_effort, get_front
 
     front = get_front()
@@ -242,8 +250,10 @@ def auto_send(draft: DraftRecord) -> AutoSendResult:
     draft is deleted with its version; a teammate edit in between (409) leaves it.
     The uid Front gives the sent message is kept, so its outbound webhook is known as ours.
     """
+    from lib import conversations
+
     conversation_id = draft.conversation_id
-    if not conversations.set_draft_status(draft.id, conversations.DRAFT_SENDING):
+    if not conversations.set_draft_status(draft.id, DRAFT_SENDING):
         return AutoSendResult(sent=False, reason="a teammate replied or the draft was already handled")
 
     from lib.front.client import FrontNotFound, get_front
@@ -258,13 +268,13 @@ def auto_send(draft: DraftRecord) -> AutoSendResult:
             except FrontNotFound:
                 current = None
             if current is None or (version and current.get("version") != version):
-                conversations.set_draft_status(draft.id, conversations.DRAFT_SUPERSEDED, only_from=conversations.DRAFT_SENDING)
+                conversations.set_draft_status(draft.id, DRAFT_SUPERSEDED, only_from=DRAFT_SENDING)
                 audit.record("workflow", "draft.taken_over", conversation_id=conversation_id, front_draft_id=front_draft_id)
                 return AutoSendResult(sent=False, reason="a teammate edited, sent or deleted the draft in Front")
             version = current.get("version")
         sent = front.send_reply(conversation_id, conversations.draft_body(draft.id))
     except Exception:
-        conversations.set_draft_status(draft.id, conversations.DRAFT_CREATED, only_from=conversations.DRAFT_SENDING)
+        conversations.set_draft_status(draft.id, DRAFT_CREATED, only_from=DRAFT_SENDING)
         raise
     conversations.record_sent_message(draft.id, sent.get("message_uid"))
     landed = str(sent.get("conversation_id") or conversation_id)
@@ -272,6 +282,6 @@ def auto_send(draft: DraftRecord) -> AutoSendResult:
         conversations.move_draft(draft.id, landed)
     if front_draft_id:
         best_effort(lambda: front.delete_draft(front_draft_id, version), what="deleting the sent draft")
-    conversations.set_draft_status(draft.id, conversations.DRAFT_SENT, only_from=conversations.DRAFT_SENDING)
+    conversations.set_draft_status(draft.id, DRAFT_SENT, only_from=DRAFT_SENDING)
     audit.record("workflow", "draft.auto_sent", conversation_id=landed, front_draft_id=front_draft_id)
     return AutoSendResult(sent=True)

@@ -1,15 +1,13 @@
-"""Bodies of `record-human-reply`'s steps."""
+"""Bodies of `record-human-reply`'s steps; each imports the database, Front client and trust modules inside itself
+(the rule: `lib/workflows/__init__.py`)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
-from lib import audit, conversations
-from lib.db.models import utcnow
-from lib.front import messages
+from lib import audit
 from lib.inngest.events import OutboundSent
-from lib.trust import signals, store
 from lib.workflows.replies.models import Superseded, SignalRecorded
 
 
@@ -19,6 +17,8 @@ class OurSendInFlight(RuntimeError):
 
 def supersede(reply: OutboundSent) -> Superseded:
     """No pending auto-send for the conversation may go out now that a teammate answered."""
+    from lib import conversations
+
     superseded = conversations.supersede_pending_drafts(reply.conversation_id)
     audit.record(
         reply.author_email or "teammate",
@@ -36,7 +36,10 @@ def record_signal(reply: OutboundSent) -> SignalRecorded:
     Our own auto-send comes back as an outbound message too: it is recognised by the uid Front
     gave it when we sent it (resolved to its id here) and never counts as a teammate's reply.
     """
+    from lib import conversations
+    from lib.front import messages
     from lib.front.client import FrontNotFound, get_front
+    from lib.trust import signals, store
 
     if store.already_recorded(reply.message_id):
         return SignalRecorded(recorded=False, reason="already recorded")
@@ -73,6 +76,7 @@ def record_signal(reply: OutboundSent) -> SignalRecorded:
 
 def _is_our_send(front: Any, reply: OutboundSent) -> bool:
     """Whether the message is one our auto-send sent (resolving the uids of our sends in the conversation first)."""
+    from lib import conversations
     from lib.front.client import FrontNotFound
 
     if conversations.sending_in(reply.conversation_id):
@@ -101,6 +105,8 @@ def _app_id(slug: str | None) -> int | None:
 
 def _sent_at(message: Mapping[str, Any]) -> datetime:
     """When Front says the message was sent (`created_at`, seconds since the epoch), naive UTC; now if it does not say."""
+    from lib.db.models import utcnow
+
     created = message.get("created_at")
     if isinstance(created, (int, float)) and not isinstance(created, bool) and created > 0:
         return datetime.fromtimestamp(created, tz=timezone.utc).replace(tzinfo=None)
