@@ -1,4 +1,4 @@
-"""Typed outputs of `handle-inbound-message`'s draft steps (`create-draft` answers `lib.conversations.DraftRecord`)."""
+"""Typed outputs of `handle-inbound-message`'s draft steps (`create-draft` answers `lib.drafts.DraftRecord`)."""
 
 from __future__ import annotations
 
