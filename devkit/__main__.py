@@ -1,4 +1,4 @@
-"""`python -m devkit dev|customer|teammate-reply|sandbox ...` (see each command's --help)."""
+"""`python -m devkit dev|customer|teammate-reply|teammate-replies|sandbox ...` (see each command's --help)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ commands:
   dev              run the whole service locally with sandboxes (what `make dev` runs)
   customer TEXT    a customer writes in: sign and post Front's webhook, follow the run
   teammate-reply   a teammate answers a conversation (outbound webhook), follow the run
+  teammate-replies N customers write in one category and a teammate answers each draft: trust moves
   sandbox NAME     run one sandbox service on its own (front, stripe, product)
 """
 
@@ -28,6 +29,10 @@ def main(argv: list[str] | None = None) -> int:
         from devkit.actors import main as act
 
         return act(command, rest)
+    if command == "teammate-replies":
+        from devkit.teammates import main as replies
+
+        return replies(rest)
     if command == "sandbox":
         from devkit.sandbox.__main__ import main as sandbox
 

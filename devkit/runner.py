@@ -83,6 +83,12 @@ def configure(local: settings.LocalSettings, urls: dict[str, str]) -> list[Integ
     return found
 
 
+# The demo app earns auto-send per category as a real one would, only sooner: 20 teammate replies
+# (`python -m devkit teammate-replies`) instead of 50, a confidence floor the offline agent's 0.3 for
+# questions reaches (a model's own confidence would meet the 0.9 default), and a 30 s wait before sending.
+DEMO_TRUST: dict[str, Any] = {"auto_send": True, "auto_send_delay_seconds": 30, "trust_min_samples": 20, "confidence_floor": 0.3}
+
+
 def register_demo_app(product_url: str, secret: str) -> Any:
     """The demo app, created once and re-pointed at the sandbox product app on every start (ports may change)."""
     from devkit.sandbox.front_sandbox import INBOX
@@ -92,7 +98,7 @@ def register_demo_app(product_url: str, secret: str) -> Any:
         registry.get_app(DEMO_SLUG)
     except registry.UnknownApp:
         return registry.create_app(slug=DEMO_SLUG, name="Acme (sandbox)", front_inbox_id=INBOX,
-                                   integration_url=f"{product_url}/support", integration_secret=secret)
+                                   integration_url=f"{product_url}/support", integration_secret=secret, **DEMO_TRUST)
     return registry.update_app(DEMO_SLUG, integration_url=f"{product_url}/support", front_inbox_id=INBOX)
 
 

@@ -2,23 +2,26 @@
 
 Front stays the source of truth for messages; these rows let the workflows stay
 idempotent (a retried step finds its draft) and let auto-send check that no
-human has taken over.
+human has taken over. Every caller touches the database, so the database modules are
+imported here, at module level; workflow modules import this one inside their step bodies.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-DRAFT_CREATED = "created"
-DRAFT_SENT = "sent"
-DRAFT_SUPERSEDED = "superseded"  # a teammate replied first
+from pydantic import BaseModel
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from lib import audit
+from lib.db import get_db
+from lib.db.models import Conversation, Draft, ReplySignal, utcnow
+from lib.drafts import DRAFT_CREATED, DRAFT_SENDING, DRAFT_SENT, DRAFT_SUPERSEDED, DraftRecord  # noqa: F401 - callers name them here
 
 
-def _conversation_row(session: Any, conversation_id: str) -> Any:
+def _conversation_row(session: Session, conversation_id: str) -> Conversation:
     """The conversation's row, added if we have none yet."""
-    from lib.db.models import Conversation
-
     row = session.get(Conversation, conversation_id)
     if row is None:
         row = Conversation(id=conversation_id)
@@ -27,21 +30,15 @@ def _conversation_row(session: Any, conversation_id: str) -> Any:
 
 
 def mark_needs_human(conversation_id: str, reason: str) -> None:
-    from lib.db import get_db
-
     with get_db().session() as session:
         row = _conversation_row(session, conversation_id)
         row.needs_human = True
         row.status = "needs_human"
-    from lib import audit
-
     audit.record("workflow", "conversation.needs_human", conversation_id=conversation_id, reason=reason)
 
 
 def record_route(conversation_id: str, route: str, reason: str) -> None:
     """Remember how the `route` step routed the conversation's latest message, and why."""
-    from lib.db import get_db
-
     with get_db().session() as session:
         row = _conversation_row(session, conversation_id)
         row.route = route
@@ -50,9 +47,6 @@ def record_route(conversation_id: str, route: str, reason: str) -> None:
 
 def route_of(conversation_id: str) -> tuple[str | None, str | None]:
     """(route, reason) stored for the conversation."""
-    from lib.db import get_db
-    from lib.db.models import Conversation
-
     with get_db().session() as session:
         row = session.get(Conversation, conversation_id)
         return (row.route, row.route_reason) if row else (None, None)
@@ -60,11 +54,6 @@ def route_of(conversation_id: str) -> tuple[str | None, str | None]:
 
 def last_auto_send(conversation_id: str) -> datetime | None:
     """When we last auto-sent a reply into this conversation (naive UTC), for the loop guard."""
-    from sqlalchemy import func, select
-
-    from lib.db import get_db
-    from lib.db.models import Draft
-
     with get_db().session() as session:
         return session.scalar(
             select(func.max(Draft.updated_at)).where(Draft.conversation_id == conversation_id, Draft.status == DRAFT_SENT)
@@ -72,9 +61,6 @@ def last_auto_send(conversation_id: str) -> datetime | None:
 
 
 def needs_human(conversation_id: str) -> bool:
-    from lib.db import get_db
-    from lib.db.models import Conversation
-
     with get_db().session() as session:
         row = session.get(Conversation, conversation_id)
         return bool(row and row.needs_human)
@@ -89,15 +75,15 @@ def record_draft(
     send_after: datetime | None,
     category: str | None = None,
     confidence: float | None = None,
-) -> dict[str, Any]:
+    app_id: int | None = None,
+    received_at: datetime | None = None,
+    auto_send_reason: str | None = None,
+) -> DraftRecord:
     """Store the draft once per run: a retried step returns the row the first attempt wrote.
 
     `conversation_id` is where the draft landed in Front (a merged conversation's
     surviving id), so a teammate's reply there supersedes it; the run id finds it.
     """
-    from lib.db import get_db
-    from lib.db.models import Draft
-
     with get_db().session() as session:
         row = _run_row(session, run_id)
         if row is None:
@@ -109,40 +95,31 @@ def record_draft(
                 send_after=send_after,
                 category=category,
                 confidence=confidence,
+                app_id=app_id,
+                received_at=received_at,
+                auto_send_reason=auto_send_reason[:500] if auto_send_reason else None,
             )
             session.add(row)
             session.flush()
-        return _draft_json(row)
+        return _record(row)
 
 
-def run_draft(run_id: str) -> dict[str, Any] | None:
+def run_draft(run_id: str) -> DraftRecord | None:
     """The run's draft wherever it landed (a merge in Front can move it to another conversation)."""
-    from lib.db import get_db
-
     with get_db().session() as session:
         row = _run_row(session, run_id)
-        return _draft_json(row) if row else None
+        return _record(row) if row else None
 
 
 def move_draft(draft_id: int, conversation_id: str) -> None:
     """Front merged the draft's conversation: follow it, so replies in the surviving one supersede it."""
-    from sqlalchemy import update
-
-    from lib.db import get_db
-    from lib.db.models import Draft, utcnow
-
     with get_db().session() as session:
         session.execute(update(Draft).where(Draft.id == draft_id).values(conversation_id=conversation_id, updated_at=utcnow()))
-    from lib import audit
-
     audit.record("workflow", "draft.moved", draft_id=draft_id, conversation_id=conversation_id)
 
 
 def draft_body(draft_id: int) -> str:
     """The stored draft's text (what auto-send sends)."""
-    from lib.db import get_db
-    from lib.db.models import Draft
-
     with get_db().session() as session:
         row = session.get(Draft, draft_id)
         if row is None:
@@ -150,21 +127,12 @@ def draft_body(draft_id: int) -> str:
         return row.body
 
 
-def _run_row(session: Any, run_id: str) -> Any:
-    from sqlalchemy import select
-
-    from lib.db.models import Draft
-
+def _run_row(session: Session, run_id: str) -> Draft | None:
     return session.scalars(select(Draft).where(Draft.run_id == run_id).order_by(Draft.id)).first()
 
 
 def set_draft_status(draft_id: int, status: str, *, only_from: str = DRAFT_CREATED) -> bool:
     """Compare-and-set a draft's status; False if it already left `only_from`."""
-    from sqlalchemy import update
-
-    from lib.db import get_db
-    from lib.db.models import Draft, utcnow
-
     with get_db().session() as session:
         result = session.execute(
             update(Draft)
@@ -176,11 +144,6 @@ def set_draft_status(draft_id: int, status: str, *, only_from: str = DRAFT_CREAT
 
 def supersede_pending_drafts(conversation_id: str) -> int:
     """A teammate replied: no pending auto-send for this conversation may go out."""
-    from sqlalchemy import update
-
-    from lib.db import get_db
-    from lib.db.models import Draft, utcnow
-
     with get_db().session() as session:
         result = session.execute(
             update(Draft)
@@ -190,11 +153,75 @@ def supersede_pending_drafts(conversation_id: str) -> int:
         return result.rowcount
 
 
-def _draft_json(row: Any) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "conversationId": row.conversation_id,
-        "frontDraftId": row.front_draft_id,
-        "status": row.status,
-        "sendAfter": row.send_after.isoformat() if row.send_after else None,
-    }
+# -- our own sends, as Front reports them back -------------------------------------------------
+
+
+def record_sent_message(draft_id: int, message_uid: str | None) -> None:
+    """Remember the uid Front gave the message our auto-send became (its id is resolved later)."""
+    if message_uid:
+        with get_db().session() as session:
+            session.execute(update(Draft).where(Draft.id == draft_id).values(sent_message_uid=message_uid[:64]))
+
+
+def sending_in(conversation_id: str) -> bool:
+    """Whether one of our auto-sends in this conversation is going out right now (its message cannot be told apart yet)."""
+    with get_db().session() as session:
+        found = session.scalar(select(Draft.id).where(Draft.conversation_id == conversation_id, Draft.status == DRAFT_SENDING))
+        return found is not None
+
+
+def unresolved_sends(conversation_id: str) -> list[tuple[int, str]]:
+    """(draft id, Front message uid) of our sends in this conversation whose message id is not known yet."""
+    with get_db().session() as session:
+        rows = session.execute(
+            select(Draft.id, Draft.sent_message_uid).where(
+                Draft.conversation_id == conversation_id, Draft.sent_message_uid.is_not(None), Draft.sent_message_id.is_(None)
+            )
+        ).all()
+        return [(row[0], row[1]) for row in rows]
+
+
+def resolve_sent_message(draft_id: int, message_id: str) -> None:
+    with get_db().session() as session:
+        session.execute(update(Draft).where(Draft.id == draft_id).values(sent_message_id=message_id[:64]))
+
+
+def is_our_send(message_id: str) -> bool:
+    """Whether this Front message is one our auto-send sent (not a teammate's reply)."""
+    with get_db().session() as session:
+        return session.scalar(select(Draft.id).where(Draft.sent_message_id == message_id)) is not None
+
+
+class JudgedDraft(BaseModel):
+    """The draft a teammate's reply is compared with."""
+
+    id: int
+    body: str
+    app_id: int | None
+    category: str | None
+
+
+def draft_to_judge(conversation_id: str) -> JudgedDraft | None:
+    """The conversation's latest draft, if a teammate's reply can judge it.
+
+    None when there is none, when we auto-sent it ourselves (a later reply is a follow-up,
+    not an edit of it), or when an earlier reply already judged it (one verdict per draft).
+    """
+    with get_db().session() as session:
+        row = session.scalars(select(Draft).where(Draft.conversation_id == conversation_id).order_by(Draft.id.desc())).first()
+        if row is None or row.status in (DRAFT_SENDING, DRAFT_SENT):
+            return None
+        if session.scalar(select(ReplySignal.id).where(ReplySignal.draft_id == row.id)) is not None:
+            return None
+        return JudgedDraft(id=row.id, body=row.body, app_id=row.app_id, category=row.category)
+
+
+def _record(row: Draft) -> DraftRecord:
+    return DraftRecord(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        front_draft_id=row.front_draft_id,
+        status=row.status,
+        send_after=row.send_after,
+        auto_send_reason=row.auto_send_reason,
+    )

@@ -8,6 +8,7 @@ EXPECTED = {
     "execute-approved-action",
     "process-refund",
     "record-human-reply",
+    "purge-old-texts",
 }
 
 
@@ -23,8 +24,9 @@ def test_every_workflow_is_served_once_with_its_trigger() -> None:
     configs = [fn.get_config("http://localhost:3000/api/inngest").main for fn in all_functions()]
     ids = [c.id.removeprefix("support-workflows-") for c in configs]
     assert sorted(ids) == sorted(EXPECTED)
-    triggers = {c.id.removeprefix("support-workflows-"): [t.event for t in c.triggers] for c in configs}
+    triggers = {c.id.removeprefix("support-workflows-"): [getattr(t, "event", None) for t in c.triggers] for c in configs}
     assert triggers["handle-inbound-message"] == ["front/inbound_received"]
     assert triggers["request-approval"] == ["support/approval.requested"]
     assert triggers["execute-approved-action"] == ["action/approved"]
     assert triggers["record-human-reply"] == ["front/outbound_sent"]
+    assert [t.cron for t in next(c for c in configs if c.id.endswith("purge-old-texts")).triggers] == ["TZ=UTC 17 3 * * *"]

@@ -49,8 +49,10 @@ from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from devkit.sandbox.server import EnvSwap, LocalServer
+from lib.front.messages import html_to_text
 
 TOKEN = "front-test-token"
+UID_ALIAS = "alt:uid:"
 
 
 def front_message(
@@ -189,6 +191,7 @@ class FakeFront:
         self.merged_into: dict[str, str] = {}
         self.drafts: list[dict[str, Any]] = []  # {"id", "version", "conversation_id", "body", "channel_id", "mode", ...}
         self.replies: list[dict[str, Any]] = []
+        self.message_uids: dict[str, str] = {}  # a sent reply's uid -> its message id
         self.comments: list[dict[str, Any]] = []
         self.deleted_drafts: list[dict[str, Any]] = []
         self.tags: dict[str, str] = {}  # tag id -> name: the company's tags (`add_tag`)
@@ -238,6 +241,15 @@ class FakeFront:
         with self._lock:
             self.messages[message["id"]] = message
             self.conversations[conversation_id]["message_ids"].append(message["id"])
+
+    def customer_of(self, conversation_id: str) -> str | None:
+        """The first inbound message's sender: whom a reply goes to."""
+        conversation = self.conversations.get(conversation_id) or {"message_ids": []}
+        for message_id in conversation["message_ids"]:
+            message = self.messages.get(message_id) or {}
+            if message.get("is_inbound"):
+                return next((r["handle"] for r in message.get("recipients") or [] if r.get("role") == "from"), None)
+        return None
 
     def add_tag(self, tag_id: str, name: str) -> None:
         """A tag the company has (Front: created under Settings or `POST /tags`)."""
@@ -396,6 +408,8 @@ class FakeFront:
             draft = self.draft(message_id)
             if draft is not None:
                 return jsonify(self._draft_json(draft))
+            if message_id.startswith(UID_ALIAS):  # Front's alias for a message known by its uid
+                message_id = self.message_uids.get(message_id[len(UID_ALIAS):], "")
             message = self.messages.get(message_id)
             return jsonify(message) if message else _error(404, f"message {message_id} not found")
 
@@ -457,9 +471,19 @@ class FakeFront:
             problem = self._check_write(conversation_id, body)
             if problem:
                 return problem
+            # Spec `reply-to-conversation`: 202 with only a `message_uid`; the message itself appears in the
+            # conversation and is fetched with the uid as an alias, `GET /messages/alt:uid:{uid}` (Front's docs,
+            # "Resource aliases"). Its id differs from the uid.
+            uid = f"uid{next(self._ids)}"
+            message = front_message(f"msg_sent{next(self._ids)}", html_to_text(str(body.get("body") or "")), is_inbound=False,
+                                    sender=self.customer_of(conversation_id) or "customer@example.com", created_at=self._now())
+            message["body"] = str(body.get("body") or "")
+            message["author"] = None  # sent with an API token and no `author_id`
             with self._lock:
                 self.replies.append({"conversation_id": conversation_id, **body})
-            return jsonify({"status": "accepted", "message_uid": f"uid{next(self._ids)}"}), 202
+                self.message_uids[uid] = message["id"]
+            self.add_message(conversation_id, message)
+            return jsonify({"status": "accepted", "message_uid": uid}), 202
 
         @app.post("/conversations/<conversation_id>/comments")
         def comment(conversation_id: str) -> ResponseReturnValue:

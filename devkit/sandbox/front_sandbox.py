@@ -34,13 +34,13 @@ from devkit.sandbox.front import TOKEN, FakeFront, front_message
 INBOX = "inb_sandbox"
 CHANNEL = "cha_sandbox"
 INBOX_ADDRESS = "support@acme.example"
-_KEPT = ("conversations", "messages", "drafts", "replies", "comments", "deleted_drafts")
+_KEPT = ("conversations", "messages", "message_uids", "drafts", "replies", "comments", "deleted_drafts")
 
 
 def _highest_number(saved: dict[str, Any]) -> int:
     """The largest counter value in the saved ids (`msg_draft7`, `com_8`, `uid9`) and versions (`<hex>-10-<ms>`)."""
     text = json.dumps(saved)
-    found = [int(a or b) for a, b in re.findall(r"(?:msg_draft|com_|uid)(\d+)|[0-9a-f]{32}-(\d+)-\d+", text)]
+    found = [int(a or b) for a, b in re.findall(r"(?:msg_draft|msg_sent|com_|uid)(\d+)|[0-9a-f]{32}-(\d+)-\d+", text)]
     return max(found, default=0)
 
 
@@ -77,7 +77,7 @@ class SandboxFront:
                     subject: str = "Question about my purchase", inbound: bool = True) -> dict[str, Any]:
         """A customer's message from `sender`, or (`inbound=False`) a teammate's reply to the conversation's customer."""
         if not inbound:
-            sender = self._customer_of(conversation_id) or sender
+            sender = self.fake.customer_of(conversation_id) or sender
         if conversation_id not in self.fake.conversations:
             self.fake.add_conversation(conversation_id, inbox_id=INBOX, channel_id=CHANNEL, subject=subject)
         message = front_message(f"msg_{uuid.uuid4().hex[:12]}", text, sender=sender, sender_name=name, subject=subject,
@@ -85,14 +85,6 @@ class SandboxFront:
         self.fake.add_message(conversation_id, message)
         self.state.save(self.snapshot)
         return message
-
-    def _customer_of(self, conversation_id: str) -> str | None:
-        conversation = self.fake.conversations.get(conversation_id) or {"message_ids": []}
-        for message_id in conversation["message_ids"]:
-            message = self.fake.messages[message_id]
-            if message["is_inbound"]:
-                return next((r["handle"] for r in message["recipients"] if r["role"] == "from"), None)
-        return None
 
     def _pages(self) -> Flask:
         app = Flask("sandbox-front-pages")

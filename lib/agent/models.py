@@ -19,7 +19,9 @@ from lib.apps import AUTO_SEND_DELAY_SECONDS, CONFIDENCE_FLOOR, RETENTION_DAYS, 
 
 # What a customer message is about, as the agent (model or offline rules) classifies it. Stored with the
 # action and the draft and shown to approvers; `lib.routing` has its own categories for what it routes away.
-Category = Literal["refund", "transfer", "access", "billing", "product_question", "bug_report", "account", "feedback", "other"]
+# `legal`, `angry_customer` and `team_license` (team/enterprise licences, seats) are on the default never-auto-send list.
+Category = Literal["refund", "transfer", "access", "billing", "product_question", "bug_report", "account", "feedback", "legal",
+                   "angry_customer", "team_license", "other"]
 CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
 
 

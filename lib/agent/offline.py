@@ -20,8 +20,11 @@ Each rule sets a category and a fixed confidence (there is no model to be unsure
 transfer/email change with the new address 0.8 (`transfer`/`account`), without it 0.6;
 refund 0.8 with a purchase on record, 0.5 without (`refund`); sign-in 0.7 (`access`);
 anything else 0.3, as `billing` (invoices, receipts, VAT), `bug_report` (errors, crashes),
-`product_question` (any other question) or `other`. The keywords include common German,
-French and Spanish words for the same requests.
+`product_question` (any other question) or `other`. Whatever the rule, a message naming
+lawyers, lawsuits or GDPR is `legal`, an angry or abusive one `angry_customer`, and one about
+team, enterprise or multi-seat licences `team_license` (in that order): the categories an app
+never auto-sends by default. The keywords include common German, French and Spanish words for
+the same requests.
 
 Approval is not decided here: `lib.agent.policy` applies afterwards, as for the model.
 """
@@ -66,12 +69,45 @@ LOGIN = re.compile(
 BILLING = re.compile(r"\binvoice|\breceipt|\bvat\b|\bbilling|\bcharge[ds]?\b|\brechnung|\bfacture|\bfactura|\bquittung|\bpayment method", re.IGNORECASE)
 BUG = re.compile(r"\berror\b|\bcrash|\bbug\b|\bbroken\b|\bdoesn'?t work|\bnot working|\bfehler|\babsturz|\berreur|\bplante\b|\bno funciona", re.IGNORECASE)
 
+LEGAL = re.compile(
+    r"\blawyer|\battorney|\blegal action\b|\bsue (?:you|your)|\blawsuit|\bsmall claims\b|\b(?:gdpr|dsgvo) (?:request|complaint|violation|breach)|\bunder (?:the )?(?:gdpr|dsgvo)\b|\bdata protection (?:request|authority)"
+    r"|\bsubpoena|\bcease and desist|\banwalt|\brechtliche schritte|\bavocat\b|\bpoursuites?\b|\babogado\b|\bdemanda\b",
+    re.IGNORECASE,
+)
+ANGRY = re.compile(
+    r"\bunacceptable\b|\bridiculous\b|\boutrageous\b|\bdisgusting\b|\bfurious\b|\bscam(?:mers?)?\b|\bworst (?:service|company|support)"
+    r"|\bfed up\b|\bsick of\b|\bwtf\b|\bf+u+c+k|\bshit\b|\bunverschämt|\binakzeptabel|\binadmissible\b|\binaceptable\b",
+    re.IGNORECASE,
+)
+TEAM_LICENSE = re.compile(
+    r"\b(?:team|enterprise|site|volume|multi-?user|company) (?:licen[cs]e|plan|pricing|seats?)s?\b|\b\d+ (?:seats|licen[cs]es|users)\b"
+    r"|\badd (?:more )?seats\b|\bseats? for (?:my|our) team\b|\bteam-?lizenz|\blicence (?:d'équipe|entreprise)|\blicencia (?:de equipo|empresarial)",
+    re.IGNORECASE,
+)
+
 SIGNATURE = "\n\nBest,\nThe {app} team"
 
 
 def run(context: AgentContext) -> AgentProposal:
-    """Apply the rules above to the context."""
+    """Apply the rules above to the context; a legal, angry or team-licence message keeps that category whatever the rule."""
     text = context.customer_text()
+    proposal = _propose(context, text)
+    sensitive = _sensitive_category(text)
+    return proposal.model_copy(update={"category": sensitive}) if sensitive else proposal
+
+
+def _sensitive_category(text: str) -> Category | None:
+    """The categories an app never auto-sends by default: they win over the rule's own category."""
+    if LEGAL.search(text):
+        return "legal"
+    if ANGRY.search(text):
+        return "angry_customer"
+    if TEAM_LICENSE.search(text):
+        return "team_license"
+    return None
+
+
+def _propose(context: AgentContext, text: str) -> AgentProposal:
     if TRANSFER.search(text):
         return _transfer(context, text)
     if REFUND.search(text):

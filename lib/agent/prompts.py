@@ -37,7 +37,9 @@ How you work:
   policies. If you cannot help, set draft_response to null so a person answers.
 - Finish with only the JSON object the response format describes: reasoning (for the support team),
   action (or null), draft_response (or null), category (what the message is about: refund, transfer,
-  access for sign-in trouble, billing, product_question, bug_report, account, feedback or other) and
+  access for sign-in trouble, billing, product_question, bug_report, account, feedback, legal for legal
+  questions or threats, angry_customer when the customer is angry or abusive whatever they ask, team_license
+  for team, enterprise or multi-seat licences, or other) and
   confidence (0 to 1: how sure you are that the action and reply are right)."""
 
 REPAIR = (

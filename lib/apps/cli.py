@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Any, Sequence
 
-from lib.apps import AUTO_SEND_DELAY_SECONDS
+from lib.apps import AUTO_SEND_DELAY_SECONDS, CONFIDENCE_FLOOR, NEVER_AUTO_SEND, RETENTION_DAYS, TRUST_MIN_SAMPLES, TRUST_THRESHOLD
 
 EXIT_USAGE = 2
 
@@ -47,6 +47,11 @@ def _delay(text: str) -> int:
     return value
 
 
+def _categories(text: str) -> list[str]:
+    """A comma-separated list of categories ("" for none); the registry refuses unknown ones."""
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
 def _url(text: str) -> str:
     from urllib.parse import urlparse
 
@@ -69,6 +74,19 @@ def _settings(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
     parser.add_argument("--no-reply", dest="no_reply_action", choices=("none", "archive", "tag"), default="none" if defaults else None,
                         help="what Front does with conversations routed no_reply (tag needs --no-reply-tag)")
     parser.add_argument("--no-reply-tag", dest="no_reply_tag_id", metavar="TAG_ID", help="Front tag id for --no-reply tag, e.g. tag_123")
+    trust = parser.add_argument_group("auto-send gate and retention (lib.trust)")
+    trust.add_argument("--trust-threshold", type=float, default=TRUST_THRESHOLD if defaults else None, metavar="0..1",
+                       help=f"trust a category needs before its drafts are auto-sent (default {TRUST_THRESHOLD})")
+    trust.add_argument("--trust-min-samples", type=int, default=TRUST_MIN_SAMPLES if defaults else None, metavar="N",
+                       help=f"teammate replies a category needs at least (default {TRUST_MIN_SAMPLES})")
+    trust.add_argument("--confidence-floor", type=float, default=CONFIDENCE_FLOOR if defaults else None, metavar="0..1",
+                       help=f"the agent's confidence one draft needs (default {CONFIDENCE_FLOOR})")
+    trust.add_argument("--never-auto-send", type=_categories, metavar="CATEGORIES",
+                       help=f"comma-separated categories never auto-sent ('' for none; default {','.join(NEVER_AUTO_SEND)})")
+    if not defaults:
+        trust.add_argument("--default-never-auto-send", action="store_true", help="go back to the default never-auto-send list")
+    trust.add_argument("--retention-days", type=int, default=RETENTION_DAYS if defaults else None, metavar="DAYS",
+                       help=f"days message texts are kept (default {RETENTION_DAYS}); counts and scores stay")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,6 +129,11 @@ def run(args: argparse.Namespace) -> int:
             approval_policy=args.approval_policy,
             no_reply_action=args.no_reply_action,
             no_reply_tag_id=args.no_reply_tag_id,
+            trust_threshold=args.trust_threshold,
+            trust_min_samples=args.trust_min_samples,
+            confidence_floor=args.confidence_floor,
+            never_auto_send=args.never_auto_send,
+            retention_days=args.retention_days,
         )
         print(f"integration secret (shown once; give it to the app): {record.integration_secret}")
         _print(record)
@@ -124,8 +147,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"new integration secret (shown once; give it to the app): {record.integration_secret}")
     elif args.command == "set":
         fields = ("name", "front_inbox_id", "integration_url", "stripe_account", "auto_send", "auto_send_delay_seconds", "approval_policy",
-                  "no_reply_action", "no_reply_tag_id")
+                  "no_reply_action", "no_reply_tag_id", "trust_threshold", "trust_min_samples", "confidence_floor", "never_auto_send",
+                  "retention_days")
         changes = {field: getattr(args, field) for field in fields if getattr(args, field) is not None}
+        if args.default_never_auto_send:
+            if args.never_auto_send is not None:
+                raise CliError("set: give --never-auto-send or --default-never-auto-send, not both")
+            changes["never_auto_send"] = None
         if not changes:
             raise CliError("set: nothing to change; pass at least one option (see --help)")
         _print(registry.update_app(args.slug, **changes))

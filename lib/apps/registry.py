@@ -123,12 +123,19 @@ def create_app(
     integration_secret: str | None = None,
     no_reply_action: str = "none",
     no_reply_tag_id: str | None = None,
+    trust_threshold: float = TRUST_THRESHOLD,
+    trust_min_samples: int = TRUST_MIN_SAMPLES,
+    confidence_floor: float = CONFIDENCE_FLOOR,
+    never_auto_send: list[str] | None = None,
+    retention_days: int = RETENTION_DAYS,
 ) -> AppRecord:
     """Register an app; a fresh integration secret is generated unless one is given."""
     from lib.db import get_db
     from lib.db.models import App
 
     check_no_reply(no_reply_action, no_reply_tag_id)
+    check_trust(trust_threshold=trust_threshold, trust_min_samples=trust_min_samples, confidence_floor=confidence_floor,
+                never_auto_send=never_auto_send, retention_days=retention_days)
     row = App(
         slug=slug,
         name=name,
@@ -141,6 +148,11 @@ def create_app(
         approval_policy=approval_policy or {},
         no_reply_action=no_reply_action,
         no_reply_tag_id=no_reply_tag_id,
+        trust_threshold=trust_threshold,
+        trust_min_samples=trust_min_samples,
+        confidence_floor=confidence_floor,
+        never_auto_send=None if never_auto_send is None else list(never_auto_send),
+        retention_days=retention_days,
     )
     from sqlalchemy.exc import IntegrityError
 
@@ -161,6 +173,31 @@ def check_no_reply(action: str | None, tag_id: str | None) -> None:
         raise ValueError(f"no_reply_action must be one of {', '.join(NO_REPLY_ACTIONS)}, got {action!r}")
     if action == "tag" and not tag_id:
         raise ValueError("no_reply_action 'tag' needs no_reply_tag_id (a Front tag id, e.g. tag_123)")
+
+
+def check_trust(**settings: Any) -> None:
+    """Refuse auto-send settings the gate could not use: thresholds in 0..1, counts of at least 1, known categories.
+
+    Only the settings given are checked (`update_app` passes the changed ones).
+    """
+    from lib.agent.models import CATEGORIES
+
+    for name in ("trust_threshold", "confidence_floor"):
+        value = settings.get(name)
+        if name in settings and (isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0):
+            raise ValueError(f"{name} must be a number from 0 to 1, got {value!r}")
+    for name in ("trust_min_samples", "retention_days"):
+        value = settings.get(name)
+        if name in settings and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
+    if settings.get("never_auto_send") is not None:
+        never = settings["never_auto_send"]
+        if not isinstance(never, (list, tuple)) or not all(isinstance(c, str) for c in never):
+            raise ValueError(f"never_auto_send must be a list of categories, got {never!r}")
+        unknown = sorted(set(never) - set(CATEGORIES))
+        if unknown:
+            raise ValueError(f"never_auto_send: unknown categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}; "
+                             f"known: {', '.join(CATEGORIES)}")
 
 
 def generate_secret() -> str:
@@ -188,8 +225,10 @@ def list_apps() -> list[AppRecord]:
 
 UPDATABLE_FIELDS = frozenset(
     {"name", "front_inbox_id", "integration_url", "stripe_account", "auto_send", "auto_send_delay_seconds", "approval_policy",
-     "no_reply_action", "no_reply_tag_id"}
+     "no_reply_action", "no_reply_tag_id", "trust_threshold", "trust_min_samples", "confidence_floor", "never_auto_send",
+     "retention_days"}
 )
+TRUST_FIELDS = ("trust_threshold", "trust_min_samples", "confidence_floor", "never_auto_send", "retention_days")
 
 
 def update_app(slug: str, **changes: Any) -> AppRecord:
@@ -197,6 +236,9 @@ def update_app(slug: str, **changes: Any) -> AppRecord:
     unknown = set(changes) - UPDATABLE_FIELDS
     if unknown:
         raise ValueError(f"cannot update {', '.join(sorted(unknown))}; updatable: {', '.join(sorted(UPDATABLE_FIELDS))}")
+    check_trust(**{name: changes[name] for name in TRUST_FIELDS if name in changes})
+    if changes.get("never_auto_send") is not None:
+        changes = {**changes, "never_auto_send": list(changes["never_auto_send"])}
     return _modify(slug, changes)
 
 

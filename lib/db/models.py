@@ -164,6 +164,10 @@ class Draft(Base):
     received_at: Mapped[datetime | None] = mapped_column(Timestamp)
     # Why the draft was or was not scheduled for auto-send (lib.trust's gate), as told to teammates.
     auto_send_reason: Mapped[str | None] = mapped_column(String(500))
+    # The Front message our auto-send became (Front answers a send with its uid; the id is resolved
+    # when the outbound webhook comes), so that webhook is not taken for a teammate's reply.
+    sent_message_uid: Mapped[str | None] = mapped_column(String(64))
+    sent_message_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 

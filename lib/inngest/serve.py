@@ -95,6 +95,8 @@ def make_app(name: str, client: Any, functions: Sequence[Any], *, serve_origin: 
 
 # What Inngest itself sends to a function besides its triggers: `step.invoke` and failure handlers.
 INNGEST_EVENTS = frozenset({"inngest/function.invoked", "inngest/function.failed"})
+# The event a cron-triggered run starts with (Inngest docs, "Scheduled functions": `inngest/scheduled.timer`).
+CRON_EVENT = "inngest/scheduled.timer"
 
 
 def _function_ids(functions: Sequence[Any], client: Any) -> dict[str, frozenset[str]]:
@@ -104,6 +106,8 @@ def _function_ids(functions: Sequence[Any], client: Any) -> dict[str, frozenset[
     for fn in functions:
         config = fn.get_config("http://localhost/api/inngest").main
         names = frozenset(t.event for t in config.triggers if getattr(t, "event", None)) | INNGEST_EVENTS
+        if any(getattr(t, "cron", None) for t in config.triggers):
+            names |= {CRON_EVENT}
         for fn_id in (fn.get_id(), fn.on_failure_fn_id):
             if fn_id:
                 served[fn_id] = served[fn_id.removeprefix(f"{client.app_id}-")] = names

@@ -18,6 +18,7 @@ WORKFLOW_MODULES = (
     "lib.workflows.approvals",  # request-approval, notify-rejection
     "lib.workflows.actions",  # execute-approved-action, process-refund
     "lib.workflows.replies",  # record-human-reply
+    "lib.workflows.retention",  # purge-old-texts (daily cron)
 )
 
 

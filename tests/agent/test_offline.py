@@ -156,3 +156,23 @@ def test_nulls_from_other_steps_are_tolerated() -> None:
     ctx["messages"].append({"id": "msg_0", "author": None, "is_inbound": False, "text": None, "created_at": None})
     parsed = AgentContext.model_validate(ctx)
     assert parsed.app.approval_policy == {} and parsed.messages[-1].text == ""
+
+
+@pytest.mark.parametrize(
+    ("body", "category"),
+    [
+        ("We need a team license for 12 people, what does it cost?", "team_license"),
+        ("Do you offer enterprise pricing?", "team_license"),
+        ("If this is not fixed I will talk to my lawyer.", "legal"),
+        ("Please delete all my data under GDPR.", "legal"),
+        ("This is unacceptable, I was charged and nothing works!", "angry_customer"),
+        ("Where can I download my invoice?", "billing"),
+    ],
+)
+def test_never_auto_sent_categories_are_recognised(body: str, category: str) -> None:
+    assert _decide(context(body))["category"] == category
+
+
+def test_an_angry_refund_request_keeps_its_refund_but_is_an_angry_customer() -> None:
+    decision = _decide(context("This is ridiculous, I want a refund now", purchases=[purchase("pur_1", days_ago=2)]))
+    assert decision["action"]["type"] == "refund" and decision["category"] == "angry_customer"

@@ -107,3 +107,20 @@ def test_no_reply_setting(database_url: str) -> None:
     app = registry.get_app("acme")
     assert (app.no_reply_action, app.no_reply_tag_id) == ("tag", "tag_9")
     assert cli(database_url, "set", "acme", "--no-reply", "delete").returncode == 2  # not a choice
+
+
+def test_trust_settings(database_url: str) -> None:
+    added = cli(database_url, "add", "--slug", "acme", "--name", "Acme", "--inbox", "inb_1", "--auto-send", "--trust-min-samples", "20",
+                "--confidence-floor", "0.5", "--never-auto-send", "legal,other")
+    assert added.returncode == 0, added.stderr
+    app = registry.get_app("acme")
+    assert (app.trust_threshold, app.trust_min_samples, app.confidence_floor, app.never_auto_send, app.retention_days) == (
+        0.85, 20, 0.5, ["legal", "other"], 30)
+    changed = cli(database_url, "set", "acme", "--trust-threshold", "0.9", "--retention-days", "7", "--default-never-auto-send")
+    assert changed.returncode == 0, changed.stderr
+    app = registry.get_app("acme")
+    assert (app.trust_threshold, app.retention_days, app.never_auto_send) == (0.9, 7, None)
+    for bad in (["--trust-threshold", "1.5"], ["--trust-min-samples", "0"], ["--retention-days", "x"], ["--never-auto-send", "legal,nope"]):
+        refused = cli(database_url, "set", "acme", *bad)
+        assert refused.returncode == 2 and "nope" in refused.stderr if "legal,nope" in bad else refused.returncode == 2, bad
+    assert registry.get_app("acme").trust_threshold == 0.9  # refused, so unchanged

@@ -75,3 +75,18 @@ def test_duplicates_raise_duplicate_app(database_url: str) -> None:
     with pytest.raises(registry.DuplicateApp):
         registry.update_app("other", front_inbox_id="inb_1")
     assert [(a.slug, a.front_inbox_id) for a in registry.list_apps()] == [("acme", "inb_1"), ("other", "inb_2")]
+
+
+def test_trust_settings_are_validated_on_create_and_update(database_url: str) -> None:
+    app = registry.create_app(slug="acme", name="Acme", front_inbox_id="inb_1")
+    assert (app.trust_threshold, app.trust_min_samples, app.confidence_floor, app.never_auto_send, app.retention_days) == (
+        0.85, 50, 0.9, None, 30)  # the defaults in lib.apps
+    updated = registry.update_app("acme", trust_min_samples=10, never_auto_send=["legal"], confidence_floor=0.6)
+    assert (updated.trust_min_samples, updated.never_auto_send, updated.confidence_floor) == (10, ["legal"], 0.6)
+    for bad in ({"trust_threshold": 1.2}, {"confidence_floor": -0.1}, {"trust_min_samples": 0}, {"retention_days": 0},
+                {"never_auto_send": ["legal", "pirates"]}, {"trust_threshold": True}):
+        with pytest.raises(ValueError):
+            registry.update_app("acme", **bad)
+    with pytest.raises(ValueError, match="unknown categor"):
+        registry.create_app(slug="b", name="B", front_inbox_id="inb_2", never_auto_send=["nope"])
+    assert registry.get_app("acme").trust_min_samples == 10

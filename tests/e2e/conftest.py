@@ -53,8 +53,12 @@ class Scene:
         body = json.dumps(app_webhook(event_id=event_id, inbox_id=INBOX, conversation_id=conversation_id, message=message)).encode()
         return requests.post(f"{self.webhook.url}/api/front", data=body, headers=app_webhook_headers(body, FRONT_SECRET), timeout=30)
 
-    def teammate_replies(self, conversation_id: str, *, event_id: str) -> requests.Response:
-        message = front_message(f"msg_{event_id}", "Handled by a human.", is_inbound=False, sender=CUSTOMER)
+    def teammate_replies(self, conversation_id: str, *, event_id: str, text: str = "Handled by a human.",
+                         message_id: str | None = None) -> requests.Response:
+        """A teammate's reply is in the Front conversation, and Front delivers its `outbound_sent` webhook."""
+        message = front_message(message_id or f"msg_{event_id}", text, is_inbound=False, sender=CUSTOMER)
+        if message["id"] not in self.front.messages:
+            self.front.add_message(conversation_id, message)
         body = json.dumps(app_webhook("outbound_sent", event_id=event_id, inbox_id=INBOX, conversation_id=conversation_id, message=message)).encode()
         return requests.post(f"{self.webhook.url}/api/front", data=body, headers=app_webhook_headers(body, FRONT_SECRET), timeout=30)
 
@@ -92,7 +96,8 @@ def scene_factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     _set_env(monkeypatch)
     opened: list[Any] = []
 
-    def build(*, auto_send: bool = False, auto_send_delay_seconds: int = 300, approval_policy: dict[str, Any] | None = None) -> Scene:
+    def build(*, auto_send: bool = False, auto_send_delay_seconds: int = 300, approval_policy: dict[str, Any] | None = None,
+              **app_settings: Any) -> Scene:
         import api.approvals
         import api.front
         import api.stripe
@@ -116,6 +121,7 @@ def scene_factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             auto_send=auto_send,
             auto_send_delay_seconds=auto_send_delay_seconds,
             approval_policy=approval_policy,
+            **app_settings,
         )
         stack = InngestStack(time_scale=TIME_SCALE).__enter__()
         opened.append(stack)

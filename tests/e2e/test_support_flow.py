@@ -9,6 +9,7 @@ import pytest
 from lib import audit, conversations
 from lib.actions.store import get_action
 from lib.inngest.events import ACTION_APPROVED, ActionApproved
+from tests.trusted import trust
 
 pytestmark = pytest.mark.e2e
 
@@ -104,7 +105,8 @@ def test_replayed_webhook_starts_one_run(sqlite_url: str, scene_factory: Any) ->
 
 
 def test_auto_send_app_sends_after_the_delay(sqlite_url: str, scene_factory: Any) -> None:
-    scene = scene_factory(auto_send=True, auto_send_delay_seconds=60)
+    scene = scene_factory(auto_send=True, auto_send_delay_seconds=60, confidence_floor=0.5)
+    trust(scene.app.id, "access")  # sign-in replies have earned auto-send (tests/e2e/test_trust_flow.py earns it)
     scene.customer_writes("cnv_login", "I can't log in, please send me a magic link", event_id="evt_login")
     run = _inbound_run(scene)
 
@@ -119,7 +121,8 @@ def test_auto_send_app_sends_after_the_delay(sqlite_url: str, scene_factory: Any
 
 
 def test_a_teammate_reply_cancels_the_pending_auto_send(sqlite_url: str, scene_factory: Any) -> None:
-    scene = scene_factory(auto_send=True, auto_send_delay_seconds=24 * 3600)  # ~4 s at TIME_SCALE
+    scene = scene_factory(auto_send=True, auto_send_delay_seconds=24 * 3600, confidence_floor=0.3)  # ~4 s at TIME_SCALE
+    trust(scene.app.id, "product_question")
     scene.customer_writes("cnv_human", "What are your opening hours?", event_id="evt_human")
     scene.stack.wait_for(lambda: scene.front.drafts, timeout=60)
 
@@ -129,7 +132,7 @@ def test_a_teammate_reply_cancels_the_pending_auto_send(sqlite_url: str, scene_f
 
     assert scene.front.replies == []
     draft = conversations.run_draft(cancelled["id"])
-    assert draft is not None and draft["status"] == conversations.DRAFT_SUPERSEDED
+    assert draft is not None and draft.status == conversations.DRAFT_SUPERSEDED
 
 
 def test_agent_failure_hands_the_conversation_to_a_human(sqlite_url: str, scene_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -360,4 +363,4 @@ def test_a_message_in_a_conversation_merged_meanwhile_is_answered_in_the_survivi
     run = _inbound_run(scene)
     assert run["output"]["draft"]["conversationId"] == "cnv_b"
     assert [d["conversation_id"] for d in scene.front.drafts] == ["cnv_b"]
-    assert conversations.run_draft(run["id"])["conversationId"] == "cnv_b"
+    assert conversations.run_draft(run["id"]).conversation_id == "cnv_b"

@@ -22,6 +22,7 @@ from lib.inngest.events import FRONT_INBOUND_RECEIVED, InboundReceived
 from devkit.sandbox.front import FakeFront, front_message
 from devkit.sandbox.product_app import FakeProductApp
 from devkit.sandbox.server import LocalServer
+from tests.trusted import CATEGORY, CONFIDENT, trust
 
 CONVERSATION = "cnv_100"
 INBOX = "inb_support"
@@ -117,7 +118,7 @@ def _executed(status: str, **fields: Any) -> dict[str, Any]:
 
 
 def test_a_policy_approved_action_is_invoked_and_its_link_goes_out_with_the_reply(database_url: str, front: FakeFront, product: FakeProductApp) -> None:
-    _app(product, auto_send=True, auto_send_delay_seconds=60)
+    trust(_app(product, auto_send=True, auto_send_delay_seconds=60, confidence_floor=0.5).id, "access")
     link = "https://product.example/login/abc"
     event = FRONT_INBOUND_RECEIVED.build(_inbound(front, "I cannot log in, please send me a login link"), id="evt_msg_1")
     from lib.workflows.inbound import handle_inbound_message
@@ -132,13 +133,14 @@ def test_a_policy_approved_action_is_invoked_and_its_link_goes_out_with_the_repl
     stored = get_action(action["id"])
     assert stored is not None and not stored.requires_approval  # a link to the customer's own address
     assert result.output["autoSend"] == {"sent": True}
+    assert "access trust 1.00" in result.output["draft"]["autoSendReason"]
     assert len(front.replies) == 1 and link in front.replies[0]["body"]
     draft = conversations.run_draft("test")
-    assert draft is not None and draft["status"] == conversations.DRAFT_SENT
+    assert draft is not None and draft.status == conversations.DRAFT_SENT
 
 
 def test_a_failed_action_turns_auto_send_off_for_its_reply(database_url: str, front: FakeFront, product: FakeProductApp) -> None:
-    _app(product, auto_send=True, auto_send_delay_seconds=60)
+    trust(_app(product, auto_send=True, auto_send_delay_seconds=60, confidence_floor=0.5).id, "access")  # trusted, yet not sent
     event = FRONT_INBOUND_RECEIVED.build(_inbound(front, "I cannot log in, please send me a login link"), id="evt_msg_1")
     from lib.workflows.inbound import handle_inbound_message
 
@@ -150,18 +152,22 @@ def test_a_failed_action_turns_auto_send_off_for_its_reply(database_url: str, fr
     assert (action["type"], action["status"]) == ("magic_link", "failed") and "by hand" in action["error"]
     assert result.output["autoSend"] is None and front.replies == []
     assert len(front.drafts) == 1 and "sign-in link:" not in front.drafts[0]["body"].lower()
+    assert "an action failed" in result.output["draft"]["autoSendReason"]
+    assert any("will not send this draft automatically: an action failed" in c["body"] for c in front.comments)
 
 
 def test_a_teammate_reply_before_the_send_stops_the_auto_send(database_url: str, front: FakeFront) -> None:
     from lib.workflows.inbound import steps
 
-    _app(auto_send=True)
+    app = _app(auto_send=True)
+    trust(app.id)
     inbound = _inbound(front, "What are your opening hours?")
-    draft = steps.create_draft(CONVERSATION, "run-1", "We are open 9 to 5.", AppInfo(slug="acme", auto_send=True, auto_send_delay_seconds=60))
-    assert draft["sendAfter"] is not None
+    draft = steps.create_draft(CONVERSATION, "run-1", "We are open 9 to 5.", AppInfo(id=app.id, slug="acme", auto_send=True, auto_send_delay_seconds=60),
+                               CATEGORY, CONFIDENT)
+    assert draft.send_after is not None
     assert conversations.supersede_pending_drafts(inbound.conversation_id) == 1
 
-    assert steps.auto_send(draft) == {"sent": False, "reason": "a teammate replied or the draft was already handled"}
+    assert steps.auto_send(draft).model_dump() == {"sent": False, "reason": "a teammate replied or the draft was already handled"}
     assert front.replies == []
 
 
@@ -171,5 +177,5 @@ def test_create_draft_runs_once_per_run(database_url: str, front: FakeFront) -> 
     _inbound(front, "hello")
     first = steps.create_draft(CONVERSATION, "run-1", "Hi!", AppInfo(slug="acme"))
     again = steps.create_draft(CONVERSATION, "run-1", "Hi!", AppInfo(slug="acme"))
-    assert again["frontDraftId"] == first["frontDraftId"]
+    assert again.front_draft_id == first.front_draft_id
     assert len(front.drafts) == 1

@@ -114,7 +114,7 @@ def test_the_router_model_is_a_setting(database_url: str, front: FakeFront, open
 def test_a_message_right_after_our_auto_send_goes_to_a_person(database_url: str, front: FakeFront, openai: FakeOpenAI) -> None:
     registry.create_app(slug="acme", name="Acme", front_inbox_id=INBOX)
     sent = conversations.record_draft(conversation_id=CONVERSATION, run_id="run_earlier", front_draft_id=None, body="Hi!", send_after=None)
-    assert conversations.set_draft_status(sent["id"], conversations.DRAFT_SENT)
+    assert conversations.set_draft_status(sent.id, conversations.DRAFT_SENT)
     output = _run(front, "We received your request and a team member will get back to you soon. Reference 55102.",
                   subject="Re: Your Acme request")
 

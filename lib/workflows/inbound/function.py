@@ -1,7 +1,7 @@
 """`handle-inbound-message`: one durable run per inbound customer message.
 
 gather-context -> route -> agent-reasoning -> (store-action -> request approval | execute) -> create-draft
--> (auto-send apps) wait-for-send -> auto-send
+-> (when the trust gate allows: lib.trust.gate) wait-for-send -> auto-send
 
 `route` (lib.routing) runs right after gather-context, not on the event alone: the event's body
 may be cut (`bodyTruncated`) or missing (previews), and the loop guard and the rules want the
@@ -17,12 +17,13 @@ was about to send is no longer wanted.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import inngest
 
 from lib.agent.models import AgentContext, AgentDecision
+from lib.drafts import DraftRecord
 from lib.inngest.client import get_client
 from lib.inngest.events import (
     APPROVAL_REQUESTED,
@@ -35,6 +36,7 @@ from lib.inngest.events import (
     InboundReceived,
 )
 from lib.workflows.inbound import steps
+from lib.workflows.inbound.models import AutoSendResult
 from lib.workflows.actions import POLICY, execute_approved_action
 from lib.routing import RouteDecision
 
@@ -76,15 +78,15 @@ def handle_inbound_message(ctx: inngest.ContextSync) -> dict[str, Any]:
 
     action = _handle_action(ctx, inbound, context, decision)
     app = context.app
-    if action and action.get("status") == "failed":
-        app = app.model_copy(update={"auto_send": False})  # the reply may promise what did not happen: a human reviews it
+    action_failed = bool(action and action.get("status") == "failed")  # the gate keeps such a reply for a human
 
     draft = None
     if decision.draft_response:
         body = steps.with_action_result(decision.draft_response, action)
         try:
             draft = ctx.step.run("create-draft", steps.create_draft, inbound.conversation_id, ctx.run_id, body, app,
-                                 decision.category, decision.confidence)
+                                 decision.category, decision.confidence, routed.route, action_failed,
+                                 _received_at(ctx.event.ts), output_type=DraftRecord)
         except inngest.StepError as exc:
             # Front kept refusing, or a setting is missing (failed at once): a human writes the reply.
             ctx.step.run("hand-to-human", steps.hand_to_human, inbound.conversation_id, f"the draft could not be written: {exc}")
@@ -93,21 +95,26 @@ def handle_inbound_message(ctx: inngest.ContextSync) -> dict[str, Any]:
         ctx.step.run("hand-to-human", steps.hand_to_human, inbound.conversation_id, "the agent wrote no reply")
 
     sent = None
-    if draft and draft.get("sendAfter"):
+    if draft and draft.send_after:
         ctx.step.sleep("wait-for-send", steps.auto_send_delay(app))
-        sent = ctx.step.run("auto-send", steps.auto_send, draft)
+        sent = ctx.step.run("auto-send", steps.auto_send, draft, output_type=AutoSendResult)
 
     return {
         "processed": True,
         "action": action,
-        "draft": draft,
-        "autoSend": sent,
+        "draft": draft.model_dump(mode="json") if draft else None,
+        "autoSend": sent.model_dump(mode="json", exclude_none=True) if sent else None,
         "fallbacks": context.fallbacks,
         "agentMode": decision.mode,
         "route": route,
         "category": decision.category,
         "confidence": decision.confidence,
     }
+
+
+def _received_at(ts_ms: int) -> datetime | None:
+    """When our webhook received the message: the inbound event's `ts` (ms since the epoch; 0 when unknown), naive UTC."""
+    return datetime.fromtimestamp(ts_ms / 1000, tz=timezone.utc).replace(tzinfo=None) if ts_ms > 0 else None
 
 
 def _handle_action(

@@ -1,27 +1,31 @@
 """Bodies of the inbound-message steps: plain functions, each testable alone.
 
 `gather`, `route_message` and `reason` return the agent's and the router's pydantic
-models (the function reads them back through `output_type`); the action and draft
-steps still return JSON dicts.
+models, `create_draft` a `DraftRecord` and `auto_send` an `AutoSendResult` (the function
+reads them back through `output_type`); the action steps still return JSON dicts.
 
 Each is safe to run twice (a step retried after it did its work but before its
 result was stored runs again): writes are keyed on the run or the message.
 
-A step's heavy dependencies are imported inside its body (the rule: `lib/workflows/__init__.py`).
+A step's heavy dependencies (`lib.conversations` and the database with it, the Front client, the
+trust scores) are imported inside its body (the rule: `lib/workflows/__init__.py`).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from lib import audit, conversations
+from lib import audit
 from lib.apps import AUTO_SEND_DELAY_SECONDS
+from lib.drafts import DRAFT_CREATED, DRAFT_SENDING, DRAFT_SENT, DRAFT_SUPERSEDED, DraftRecord
 from lib.fallback import best_effort
 from lib.agent.models import AgentContext, AgentDecision, AppInfo
 from lib.inngest.events import InboundReceived
 from lib.routing import RouteDecision
+from lib.trust.gate import Verdict, auto_send_verdict
+from lib.workflows.inbound.models import AutoSendResult
 
 logger = logging.getLogger("support.workflows")
 
@@ -38,6 +42,7 @@ def route_message(inbound: InboundReceived, context: AgentContext) -> RouteDecis
 
     The loop guard needs when we last auto-sent into this conversation (our drafts table).
     """
+    from lib import conversations
     from lib.db.models import utcnow
     from lib.routing import route
 
@@ -73,6 +78,7 @@ def settle_no_reply(conversation_id: str, routed: RouteDecision, app: AppInfo) -
 
 def route_to_human(conversation_id: str, routed: RouteDecision) -> dict[str, Any]:
     """The router sent this to a person: flag the conversation and say why in a Front comment. No agent, no draft."""
+    from lib import conversations
     from lib.front.client import comment_best_effort
 
     reason = routed.reason or "routed to a person"
@@ -91,6 +97,7 @@ def reason(context: AgentContext) -> AgentDecision:
 
 def hand_to_human(conversation_id: str, reason: str) -> dict[str, Any]:
     """Flag the conversation and leave teammates a comment in Front (best effort)."""
+    from lib import conversations
     from lib.front.client import comment_best_effort
 
     conversations.mark_needs_human(conversation_id, reason)
@@ -159,32 +166,54 @@ def with_action_result(body: str, action: dict[str, Any] | None) -> str:
     return f"{body}\n\nYour sign-in link: {url}" if isinstance(url, str) else body
 
 
-def create_draft(
-    conversation_id: str, run_id: str, body: str, app: AppInfo, category: str | None = None, confidence: float | None = None
-) -> dict[str, Any]:
-    """Put the reply into Front as a draft, once per run; auto-send apps get a send time.
+def auto_send_gate(
+    app: AppInfo, *, category: str | None, confidence: float | None, route: str | None, action_failed: bool
+) -> Verdict:
+    """Whether this draft may go out without a teammate (lib.trust.gate), with the category's stored trust."""
+    from lib.trust.scores import trust_for
 
-    The answer carries the draft's Front `version` (needed to delete it); a retried
-    step whose draft already exists reads the version from Front. When Front had
-    merged the conversation, the draft is recorded under the surviving one.
+    return auto_send_verdict(app, category=category, confidence=confidence, route=route, action_failed=action_failed,
+                             trust=trust_for(app.id, category))
+
+
+def create_draft(
+    conversation_id: str,
+    run_id: str,
+    body: str,
+    app: AppInfo,
+    category: str | None = None,
+    confidence: float | None = None,
+    route: str | None = "respond",
+    action_failed: bool = False,
+    received_at: datetime | None = None,
+) -> DraftRecord:
+    """Put the reply into Front as a draft, once per run; a send time only when the trust gate allows it.
+
+    The gate's reason is stored with the draft and, for apps with auto-send on, told to
+    teammates in a Front comment. The answer carries the draft's Front `version` (needed to
+    delete it); a retried step whose draft already exists reads the version from Front. When
+    Front had merged the conversation, the draft is recorded under the surviving one.
+    `received_at` is when our webhook got the message (the inbound event's `ts`).
     """
+    from lib import conversations
     from lib.db.models import utcnow
-    from lib.front.client import FrontNotFound, get_front
+    from lib.front.client import FrontNotFound, comment_best_effort, get_front
 
     front = get_front()
     existing = conversations.run_draft(run_id)
-    if existing is not None and existing["frontDraftId"]:
+    if existing is not None and existing.front_draft_id:
         try:
-            existing["version"] = front.get_draft(existing["frontDraftId"]).get("version")
+            existing.version = front.get_draft(existing.front_draft_id).get("version")
         except FrontNotFound:
-            existing["version"] = None  # gone from Front (a teammate sent or deleted it); auto-send will see that
+            existing.version = None  # gone from Front (a teammate sent or deleted it); auto-send will see that
         return existing
 
+    verdict = auto_send_gate(app, category=category, confidence=confidence, route=route, action_failed=action_failed)
     created = front.create_draft(conversation_id, body)
     landed = str(created.get("conversation_id") or conversation_id)
     if landed != conversation_id:
         audit.record("workflow", "conversation.merged", conversation_id=conversation_id, merged_into=landed)
-    send_after = utcnow() + auto_send_delay(app) if app.auto_send else None
+    send_after = utcnow() + auto_send_delay(app) if verdict.auto_send else None
     draft = conversations.record_draft(
         conversation_id=landed,
         run_id=run_id,
@@ -193,28 +222,45 @@ def create_draft(
         send_after=send_after,
         category=category,
         confidence=confidence,
+        app_id=app.id,
+        received_at=received_at,
+        auto_send_reason=verdict.reason,
     )
-    draft["version"] = created.get("version")
-    audit.record("workflow", "draft.created", conversation_id=landed, front_draft_id=draft["frontDraftId"], auto_send=bool(send_after))
+    draft.version = created.get("version")
+    audit.record("workflow", "draft.created", conversation_id=landed, front_draft_id=draft.front_draft_id,
+                 auto_send=bool(send_after), auto_send_reason=verdict.reason)
+    if app.auto_send:
+        comment_best_effort(landed, auto_send_comment(verdict, send_after), what="Front comment on auto-send")
     return draft
 
 
-def auto_send(draft: dict[str, Any]) -> dict[str, Any]:
+def auto_send_comment(verdict: Verdict, send_after: datetime | None) -> str:
+    """What teammates read next to the draft: whether it goes out by itself, and why."""
+    if verdict.auto_send and send_after is not None:
+        return (f"Support AI will send this draft automatically at {send_after:%H:%M} UTC unless a teammate edits, "
+                f"sends or replies first ({verdict.reason}).")
+    return f"Support AI will not send this draft automatically: {verdict.reason}. Please review and send it."
+
+
+def auto_send(draft: DraftRecord) -> AutoSendResult:
     """Send the draft unless a teammate got there first; the status change is the guard against double sends.
 
     A teammate who edited, sent or deleted our draft in Front has taken it over
     (its version changed, or it is gone): nothing is sent. After sending, the
     draft is deleted with its version; a teammate edit in between (409) leaves it.
+    The uid Front gives the sent message is kept, so its outbound webhook is known as ours.
     """
-    conversation_id = draft["conversationId"]
-    if not conversations.set_draft_status(draft["id"], "sending"):
-        return {"sent": False, "reason": "a teammate replied or the draft was already handled"}
+    from lib import conversations
+
+    conversation_id = draft.conversation_id
+    if not conversations.set_draft_status(draft.id, DRAFT_SENDING):
+        return AutoSendResult(sent=False, reason="a teammate replied or the draft was already handled")
 
     from lib.front.client import FrontNotFound, get_front
 
     front = get_front()
-    front_draft_id = draft.get("frontDraftId")
-    version = draft.get("version")
+    front_draft_id = draft.front_draft_id
+    version = draft.version
     try:
         if front_draft_id:
             try:
@@ -222,20 +268,20 @@ def auto_send(draft: dict[str, Any]) -> dict[str, Any]:
             except FrontNotFound:
                 current = None
             if current is None or (version and current.get("version") != version):
-                conversations.set_draft_status(draft["id"], conversations.DRAFT_SUPERSEDED, only_from="sending")
+                conversations.set_draft_status(draft.id, DRAFT_SUPERSEDED, only_from=DRAFT_SENDING)
                 audit.record("workflow", "draft.taken_over", conversation_id=conversation_id, front_draft_id=front_draft_id)
-                return {"sent": False, "reason": "a teammate edited, sent or deleted the draft in Front"}
+                return AutoSendResult(sent=False, reason="a teammate edited, sent or deleted the draft in Front")
             version = current.get("version")
-        sent = front.send_reply(conversation_id, conversations.draft_body(draft["id"]))
+        sent = front.send_reply(conversation_id, conversations.draft_body(draft.id))
     except Exception:
-        conversations.set_draft_status(draft["id"], conversations.DRAFT_CREATED, only_from="sending")
+        conversations.set_draft_status(draft.id, DRAFT_CREATED, only_from=DRAFT_SENDING)
         raise
+    conversations.record_sent_message(draft.id, sent.get("message_uid"))
     landed = str(sent.get("conversation_id") or conversation_id)
     if landed != conversation_id:
-        conversations.move_draft(draft["id"], landed)
+        conversations.move_draft(draft.id, landed)
     if front_draft_id:
         best_effort(lambda: front.delete_draft(front_draft_id, version), what="deleting the sent draft")
-    conversations.set_draft_status(draft["id"], conversations.DRAFT_SENT, only_from="sending")
+    conversations.set_draft_status(draft.id, DRAFT_SENT, only_from=DRAFT_SENDING)
     audit.record("workflow", "draft.auto_sent", conversation_id=landed, front_draft_id=front_draft_id)
-    return {"sent": True}
-
+    return AutoSendResult(sent=True)

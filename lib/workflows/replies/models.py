@@ -1,4 +1,4 @@
-"""What `record-human-reply`'s step returns."""
+"""What `record-human-reply`'s steps return."""
 
 from __future__ import annotations
 
@@ -6,9 +6,28 @@ from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 
-class Superseded(BaseModel):
-    """How many pending auto-send drafts the teammate's reply stopped."""
-
+class _Camel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
 
+
+class Superseded(_Camel):
+    """How many pending auto-send drafts the teammate's reply stopped."""
+
     superseded_drafts: int
+
+
+class SignalRecorded(_Camel):
+    """The draft-vs-sent signal the reply gave (lib.trust), or why none was recorded."""
+
+    recorded: bool
+    kind: str | None = None
+    similarity: float | None = None
+    category: str | None = None
+    draft_id: int | None = None
+    reason: str | None = None
+
+
+class ReplyRecorded(Superseded):
+    """The run's output: the drafts stopped and the signal recorded."""
+
+    signal: SignalRecorded
