@@ -1,0 +1,31 @@
+"""What the inbound workflow's own steps return; the context, route and decision are `lib.agent`'s and `lib.routing`'s models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+from lib.workflows.results import Comment, FinishedAction, StepResult
+
+__all__ = ["Comment", "FinishedAction", "NoReply", "StoredAction"]
+
+
+class StoredAction(BaseModel):
+    """`store-action`: the proposed action as stored (what the approval request or the invoked run needs)."""
+
+    id: str
+    type: str
+    parameters: dict[str, Any]
+    status: str
+    requires_approval: bool
+    customer_email: str | None = None
+
+
+class NoReply(StepResult):
+    """`no-reply`: what the app chose to do in Front with mail that needs no answer (`front_action`), and if it was done."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+
+    front_action: str  # none | archive | tag
