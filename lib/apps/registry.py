@@ -12,7 +12,7 @@ import threading
 import time
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lib.apps import AUTO_SEND_DELAY_SECONDS, CONFIDENCE_FLOOR, RETENTION_DAYS, TRUST_MIN_SAMPLES, TRUST_THRESHOLD
 
@@ -21,17 +21,21 @@ CACHE_TTL_SECONDS = 60.0
 NO_REPLY_ACTIONS = ("none", "archive", "tag")
 
 
-class AppRecord(BaseModel):
-    """An app as the workflows see it; plain JSON via `model_dump()` for step outputs."""
+class AppInfo(BaseModel):
+    """An app's settings as the workflows and the agent see them: everything but the integration secret.
 
-    model_config = ConfigDict(from_attributes=True, frozen=True)
+    Lenient on purpose: when the registry is unreachable, `gather-context` builds one from the
+    event alone (`lib.workflows.inbound.context.app_fallback`), knowing only the slug and inbox,
+    and every other setting keeps its strict default (everything needs approval, no auto-send).
+    """
 
-    id: int
+    model_config = ConfigDict(extra="ignore")
+
+    id: int | None = None
     slug: str
-    name: str
-    front_inbox_id: str
+    name: str = ""
+    front_inbox_id: str | None = None
     integration_url: str | None = None
-    integration_secret: str = Field(repr=False)
     stripe_account: str | None = None
     auto_send: bool = False
     auto_send_delay_seconds: int = AUTO_SEND_DELAY_SECONDS
@@ -44,8 +48,24 @@ class AppRecord(BaseModel):
     never_auto_send: list[str] | None = None  # None: lib.apps.NEVER_AUTO_SEND
     retention_days: int = RETENTION_DAYS
 
+    @field_validator("approval_policy", mode="before")
+    @classmethod
+    def _no_policy_is_empty(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+
+class AppRecord(AppInfo):
+    """An app as registered: `AppInfo`'s settings with every identifying field known, and the integration secret."""
+
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    id: int
+    name: str
+    front_inbox_id: str
+    integration_secret: str = Field(repr=False)
+
     def public(self) -> dict[str, Any]:
-        """The record without its secret, for step outputs and logs."""
+        """The record without its secret (`AppInfo`'s fields), for step outputs and logs."""
         return self.model_dump(exclude={"integration_secret"})
 
 

@@ -208,7 +208,7 @@ def test_a_refund_stripe_refuses_fails_once_and_tells_the_team(sqlite_url: str, 
     [executed] = scene.stack.wait_for_run("execute-approved-action", timeout=60)
 
     assert len(scene.stripe.requests) == 1  # refused is final: no retries
-    assert executed["output"]["status"] == "failed" and "already been refunded" in executed["output"]["error"]
+    assert executed["output"]["status"] == "failed" and "already been refunded" in executed["output"]["reason"]
     stored = get_action(action["id"])
     assert stored is not None and stored.status == "failed"
     assert "pi_100" not in scene.product.revoked
@@ -306,7 +306,7 @@ def test_a_refund_that_fails_at_stripe_fails_the_action_and_says_so_in_front(sql
     [executed] = scene.stack.wait_for_run("execute-approved-action", timeout=60)
 
     assert answer.status_code == 200
-    assert executed["output"]["status"] == "failed" and "failed: insufficient_funds" in executed["output"]["error"]
+    assert executed["output"]["status"] == "failed" and "failed: insufficient_funds" in executed["output"]["reason"]
     stored = get_action(action["id"])
     assert stored is not None and stored.status == "failed" and stored.result["refund"]["status"] == "failed"  # type: ignore[index]
     assert "pi_100" not in scene.product.revoked and _emitted("stripe/refund.completed") == []
@@ -321,7 +321,7 @@ def test_a_refund_still_pending_at_the_timeout_goes_to_a_teammate(sqlite_url: st
     scene.stack.wait_for_run("process-refund", status="Failed", timeout=60)
     [executed] = scene.stack.wait_for_run("execute-approved-action", timeout=60)
 
-    assert executed["output"]["status"] == "failed" and "still pending after 2 h" in executed["output"]["error"]
+    assert executed["output"]["status"] == "failed" and "still pending after 2 h" in executed["output"]["reason"]
     assert [r["path"] for r in scene.stripe.reads].count(f"/v1/refunds/{refund_id}") == 4  # a poll after each wait
     assert "pi_100" not in scene.product.revoked
     assert any("Stripe's dashboard" in c["body"] for c in scene.front.comments)
