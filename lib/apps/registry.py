@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -145,7 +145,6 @@ def create_app(
     no_reply_tag_id: str | None = None,
 ) -> AppRecord:
     """Register an app; a fresh integration secret is generated unless one is given."""
-    from lib.db import get_db
     from lib.db.models import App
 
     check_no_reply(no_reply_action, no_reply_tag_id)
@@ -162,17 +161,12 @@ def create_app(
         no_reply_action=no_reply_action,
         no_reply_tag_id=no_reply_tag_id,
     )
-    from sqlalchemy.exc import IntegrityError
 
-    try:
-        with get_db().session() as session:
-            session.add(row)
-            session.flush()
-            record = AppRecord.model_validate(row)
-    except IntegrityError as exc:
-        raise DuplicateApp(f"an app with slug {slug!r} or Front inbox {front_inbox_id!r} is already registered") from exc
-    clear_cache()
-    return record
+    def add(session: Any) -> Any:
+        session.add(row)
+        return row
+
+    return _write(add, f"an app with slug {slug!r} or Front inbox {front_inbox_id!r} is already registered")
 
 
 def check_no_reply(action: str | None, tag_id: str | None) -> None:
@@ -228,23 +222,33 @@ def rotate_secret(slug: str) -> AppRecord:
 def _modify(slug: str, changes: dict[str, Any]) -> AppRecord:
     from sqlalchemy import select
 
-    from lib.db import get_db
     from lib.db.models import App
 
+    def change(session: Any) -> Any:
+        row = session.scalars(select(App).where(App.slug == slug)).one_or_none()
+        if row is None:
+            raise UnknownApp(f"no app is registered with slug {slug!r}")
+        for field, value in changes.items():
+            setattr(row, field, value)
+        if "no_reply_action" in changes or "no_reply_tag_id" in changes:
+            check_no_reply(row.no_reply_action, row.no_reply_tag_id)
+        return row
+
+    return _write(change, f"another app already uses Front inbox {changes.get('front_inbox_id')!r}")
+
+
+def _write(apply: Callable[[Any], Any], duplicate: str) -> AppRecord:
+    """Add or change one app row (`apply(session)` returns it) and forget the cache; a slug or inbox clash is `DuplicateApp`."""
     from sqlalchemy.exc import IntegrityError
+
+    from lib.db import get_db
 
     try:
         with get_db().session() as session:
-            row = session.scalars(select(App).where(App.slug == slug)).one_or_none()
-            if row is None:
-                raise UnknownApp(f"no app is registered with slug {slug!r}")
-            for field, value in changes.items():
-                setattr(row, field, value)
-            if "no_reply_action" in changes or "no_reply_tag_id" in changes:
-                check_no_reply(row.no_reply_action, row.no_reply_tag_id)
+            row = apply(session)
             session.flush()
             record = AppRecord.model_validate(row)
     except IntegrityError as exc:
-        raise DuplicateApp(f"another app already uses Front inbox {changes.get('front_inbox_id')!r}") from exc
+        raise DuplicateApp(duplicate) from exc
     clear_cache()
     return record

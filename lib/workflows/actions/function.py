@@ -31,17 +31,7 @@ from lib.inngest.events import (
 )
 from lib.payments.refunds import SUCCEEDED, WAITING
 from lib.workflows.actions import steps
-from lib.workflows.actions.models import (
-    AccessRevoked,
-    ActionToRun,
-    Claim,
-    Comment,
-    Execution,
-    FinishedAction,
-    Refund,
-    Refunded,
-    RefundOutcome,
-)
+from lib.workflows.actions.models import AccessRevoked, ActionToRun, Claim, Comment, Execution, FinishedAction, Refund, Refunded, RefundOutcome
 
 
 @get_client().create_function(

@@ -20,16 +20,7 @@ from lib.actions import store
 from lib.actions.kinds import ActionType
 from lib.inngest.events import RefundUpdated
 from lib.payments.refunds import WAITING, Refund
-from lib.workflows.actions.models import (
-    AccessRevoked,
-    ActionToRun,
-    Claim,
-    Comment,
-    Execution,
-    FinishedAction,
-    Refunded,
-    RefundOutcome,
-)
+from lib.workflows.actions.models import AccessRevoked, ActionToRun, Claim, Comment, Execution, FinishedAction, Refunded, RefundOutcome
 
 logger = logging.getLogger("support.actions")
 
