@@ -7,11 +7,11 @@ blocking the approval.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel
 
 from lib.approvals.slack import SlackMessage
 from lib.fallback import with_fallback
+from lib.inngest.events import CAMEL_CASE
 from lib.workflows.results import StepResult
 
 
@@ -21,7 +21,7 @@ class Notified(BaseModel):
     Stored on the approval request (camelCase JSON) and `notify-approvers`' output; `note` says why web only.
     """
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+    model_config = CAMEL_CASE
 
     web: bool = True
     web_url: str | None = None

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel
 
+from lib.inngest.events import CAMEL_CASE
 from lib.payments.client import get_stripe
 
 STRIPE_REASON = "requested_by_customer"  # Stripe accepts only duplicate | fraudulent | requested_by_customer
@@ -38,7 +38,7 @@ SUCCEEDED = "succeeded"
 class Refund(BaseModel):
     """A Stripe refund as the workflows keep it: in step outputs and on the action's result, camelCase JSON."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+    model_config = CAMEL_CASE
 
     id: str
     status: str | None = None

@@ -7,28 +7,28 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel
 
 from lib.approvals.notify import Notified, SlackUpdate
+from lib.inngest.events import CAMEL_CASE
 
 __all__ = ["ApprovalOutcome", "Notified", "OpenRequest", "SlackUpdate", "StoredDecision"]
 
 
-class _Camel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
-
-
-class OpenRequest(_Camel):
+class OpenRequest(BaseModel):
     """`create-request`: the approval request as opened (or found open by a retry)."""
+
+    model_config = CAMEL_CASE
 
     action_id: str
     status: str
     expires_at: datetime
 
 
-class StoredDecision(_Camel):
+class StoredDecision(BaseModel):
     """`record-decision` / `handle-timeout`: the request as stored, which is the truth whoever decided first."""
+
+    model_config = CAMEL_CASE
 
     outcome: str  # approved | rejected | expired | pending | unknown (no request)
     decided_by: str | None = None

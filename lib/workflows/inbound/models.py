@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel
 
+from lib.inngest.events import CAMEL_CASE
 from lib.workflows.results import Comment, FinishedAction, StepResult
 
 __all__ = ["Comment", "FinishedAction", "NoReply", "StoredAction"]
@@ -26,6 +26,6 @@ class StoredAction(BaseModel):
 class NoReply(StepResult):
     """`no-reply`: what the app chose to do in Front with mail that needs no answer (`front_action`), and if it was done."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+    model_config = CAMEL_CASE
 
     front_action: str  # none | archive | tag
