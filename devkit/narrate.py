@@ -164,7 +164,8 @@ def _outcome(output: Any) -> str:
     if output.get("needsHuman"):
         bits.append("handed to a human")
     if output.get("status") in ("completed", "failed") and output.get("type"):
-        bits.append(f"{output['type']} {output['status']}" + (f": {output.get('error')}" if output.get("error") else ""))
+        why = output.get("reason") or output.get("error")  # FinishedAction (earlier runs: error)
+        bits.append(f"{output['type']} {output['status']}" + (f": {why}" if why else ""))
     if output.get("done") and isinstance(output.get("refund"), dict):  # process-refund's RefundOutcome
         refund = output["refund"]
         bits.append(f"refund {refund.get('id')} of {refund.get('amount', 0) / 100:.2f} {str(refund.get('currency', '')).upper()}")

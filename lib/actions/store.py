@@ -6,6 +6,9 @@ change and learns that from the return value.
 
 Lifecycle: proposed -> pending_approval -> approved | rejected | expired
            approved (or proposed, when no approval is needed) -> executing -> completed | failed
+
+SQLAlchemy is imported at module level: every caller (workflow steps, the approval
+store) touches the database anyway, and no webhook's cold start imports this module.
 """
 
 from __future__ import annotations
@@ -15,6 +18,14 @@ from datetime import datetime
 from typing import Any, Iterable
 
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lib import audit
+from lib.db import get_db
+from lib.db.models import Action, utcnow
+from lib.payments.refunds import Refund, StripeAttempt
 
 PROPOSED = "proposed"
 PENDING_APPROVAL = "pending_approval"
@@ -66,11 +77,6 @@ def create_action(
     confidence: float | None = None,
 ) -> ActionRecord:
     """Store a proposed action; storing the same id again returns the stored one unchanged."""
-    from sqlalchemy.exc import IntegrityError
-
-    from lib.db import get_db
-    from lib.db.models import Action
-
     existing = get_action(action_id)
     if existing is not None:
         return existing
@@ -100,21 +106,13 @@ def create_action(
 
 
 def get_action(action_id: str) -> ActionRecord | None:
-    from lib.db import get_db
-    from lib.db.models import Action
-
     with get_db().session() as session:
         row = session.get(Action, action_id)
         return ActionRecord.model_validate(row) if row else None
 
 
-def transition(action_id: str, *, from_: Iterable[str], to: str, session: Any | None = None, **fields: Any) -> bool:
+def transition(action_id: str, *, from_: Iterable[str], to: str, session: Session | None = None, **fields: Any) -> bool:
     """Move an action to `to` if its status is one of `from_`; False if another caller got there first."""
-    from sqlalchemy import update
-
-    from lib.db import get_db
-    from lib.db.models import Action, utcnow
-
     statement = (
         update(Action)
         .where(Action.id == action_id, Action.status.in_(list(from_)))
@@ -126,46 +124,54 @@ def transition(action_id: str, *, from_: Iterable[str], to: str, session: Any | 
         return own.execute(statement).rowcount == 1
 
 
-ATTEMPT_KEY = "stripeAttempt"  # on the action's result while a refund is being made: {"attempt": n, "unsure": "5xx"|"lost"}
+ATTEMPT_KEY = "stripeAttempt"  # on the action's result while a refund is being made (`StripeAttempt`)
+REFUND_KEY = "refund"  # on the action's result once Stripe made the refund (`Refund`)
 
 
-def remember_refund(action_id: str, refund: dict[str, Any]) -> None:
-    """Keep the Stripe refund on the action (and in the audit log once per status), before anything else can fail."""
-    from lib import audit
-    from lib.db import get_db
-    from lib.db.models import Action
+def stored_refund(record: ActionRecord | None) -> Refund | None:
+    """The Stripe refund kept on the action, if any."""
+    refund = (record.result or {}).get(REFUND_KEY) if record is not None else None
+    return Refund.model_validate(refund) if refund else None
 
+
+def stripe_attempt(record: ActionRecord) -> StripeAttempt:
+    """The refund attempt whose idempotency key is in use (attempt 0 before any)."""
+    return StripeAttempt.model_validate((record.result or {}).get(ATTEMPT_KEY) or {})
+
+
+def remember_refund(action_id: str, refund: Refund) -> None:
+    """Keep the Stripe refund on the action (and in the audit log once per status), before anything else can fail.
+
+    The attempt state goes: the refund's own metadata identifies it from now on.
+    """
     with get_db().session() as session:
-        row = session.get(Action, action_id, with_for_update=True)
-        if row is None:
-            raise KeyError(f"no action {action_id!r} is stored")
-        stored = (row.result or {}).get("refund") or {}
-        if stored.get("id") == refund["id"] and stored.get("status") == refund.get("status"):
+        row = _locked(session, action_id)
+        stored = stored_refund(ActionRecord.model_validate(row))
+        if stored is not None and stored.id == refund.id and stored.status == refund.status:
             return  # a re-run of the step: Stripe replayed the refund we already stored
         result = {k: v for k, v in (row.result or {}).items() if k != ATTEMPT_KEY}
-        row.result = {**result, "refund": refund}
-        if stored.get("id") != refund["id"]:
+        row.result = {**result, REFUND_KEY: refund.model_dump(mode="json")}
+        if stored is None or stored.id != refund.id:
             audit.record("stripe", "refund.created", action_id=action_id, conversation_id=row.conversation_id, session=session,
-                         refund_id=refund["id"], amount=refund.get("amount"), currency=refund.get("currency"),
-                         status=refund.get("status"))
+                         refund_id=refund.id, amount=refund.amount, currency=refund.currency, status=refund.status)
         else:
             audit.record("stripe", "refund.updated", action_id=action_id, conversation_id=row.conversation_id, session=session,
-                         refund_id=refund["id"], status=refund.get("status"), failure_reason=refund.get("failureReason"))
+                         refund_id=refund.id, status=refund.status, failure_reason=refund.failure_reason)
 
 
-def merge_result(action_id: str, **values: Any) -> dict[str, Any]:
-    """Set keys of the action's `result` (None removes one), keeping the others; the new result.
+def remember_attempt(action_id: str, attempt: StripeAttempt) -> None:
+    """Keep the refund attempt whose key is in use on the action's result, beside what it holds.
 
-    The refund steps keep what they learn here at once (the Stripe refund, the attempt
-    whose key is in use), so a crash right after cannot make the next run forget it.
+    Stored at once (before the request, or as soon as its answer was a 5xx or lost), so
+    a crash right after cannot make the next run forget it.
     """
-    from lib.db import get_db
-    from lib.db.models import Action
-
     with get_db().session() as session:
-        row = session.get(Action, action_id, with_for_update=True)
-        if row is None:
-            raise KeyError(f"no action {action_id!r} is stored")
-        result = {k: v for k, v in {**(row.result or {}), **values}.items() if v is not None}
-        row.result = result
-        return result
+        row = _locked(session, action_id)
+        row.result = {**(row.result or {}), ATTEMPT_KEY: attempt.model_dump(mode="json", exclude_none=True)}
+
+
+def _locked(session: Session, action_id: str) -> Action:
+    row = session.get(Action, action_id, with_for_update=True)
+    if row is None:
+        raise KeyError(f"no action {action_id!r} is stored")
+    return row

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lib.actions.kinds import ActionType
-from lib.apps import AUTO_SEND_DELAY_SECONDS, CONFIDENCE_FLOOR, RETENTION_DAYS, TRUST_MIN_SAMPLES, TRUST_THRESHOLD
+from lib.apps.registry import AppInfo  # one definition of an app's settings, beside the registry
 
 
 # What a customer message is about, as the agent (model or offline rules) classifies it. Stored with the
@@ -29,30 +29,6 @@ class _Lenient(BaseModel):
     """Context pieces come from other steps and external APIs: unknown keys are ignored, not fatal."""
 
     model_config = ConfigDict(extra="ignore")
-
-
-class AppInfo(_Lenient):
-    id: int | None = None
-    slug: str
-    name: str = ""
-    front_inbox_id: str | None = None
-    integration_url: str | None = None
-    stripe_account: str | None = None
-    auto_send: bool = False
-    auto_send_delay_seconds: int = AUTO_SEND_DELAY_SECONDS
-    approval_policy: dict[str, Any] = Field(default_factory=dict)
-    no_reply_action: str = "none"
-    no_reply_tag_id: str | None = None
-    trust_threshold: float = TRUST_THRESHOLD
-    trust_min_samples: int = TRUST_MIN_SAMPLES
-    confidence_floor: float = CONFIDENCE_FLOOR
-    never_auto_send: list[str] | None = None  # None: lib.apps.NEVER_AUTO_SEND
-    retention_days: int = RETENTION_DAYS
-
-    @field_validator("approval_policy", mode="before")
-    @classmethod
-    def _no_policy_is_empty(cls, value: Any) -> Any:
-        return {} if value is None else value
 
 
 class Customer(_Lenient):

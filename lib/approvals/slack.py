@@ -54,6 +54,14 @@ class SlackGone(SlackError):
     """The response URL is spent or expired (Slack allows 5 uses within 30 minutes): retrying cannot help."""
 
 
+class SlackMessage(BaseModel):
+    """Where an approval message went: a bot message (`channel`, `ts`: editable) or an incoming webhook (not)."""
+
+    via: str  # bot | webhook
+    channel: str | None = None
+    ts: str | None = None
+
+
 @dataclass(frozen=True)
 class Interaction:
     """One button click from an approval message."""
@@ -239,19 +247,19 @@ def _api(method: str, payload: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def post_approval(view: "ApprovalView", web_url: str | None) -> dict[str, Any]:
+def post_approval(view: "ApprovalView", web_url: str | None) -> SlackMessage:
     """Post the approval message; returns where it went (channel and ts, or the webhook)."""
     text = escape(f"Approval needed: {view.action_type} for {view.customer_email or 'a customer'}")
     blocks = approval_blocks(view, web_url)
     if config.env("SLACK_BOT_TOKEN"):
         channel = config.require("SLACK_CHANNEL", "the bot token needs a channel to post approval messages in")
         body = _api("chat.postMessage", {"channel": channel, "text": text, "blocks": blocks})
-        return {"via": "bot", "channel": body.get("channel", channel), "ts": body.get("ts")}
+        return SlackMessage(via="bot", channel=body.get("channel", channel), ts=body.get("ts"))
     webhook = config.require("SLACK_WEBHOOK_URL", "set SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL to notify Slack")
     response = get_session().post(webhook, json={"text": text, "blocks": blocks}, timeout=TIMEOUT)
     if response.status_code >= 400:
         raise SlackError(f"Slack webhook answered HTTP {response.status_code}: {response.text[:200]}")
-    return {"via": "webhook"}
+    return SlackMessage(via="webhook")
 
 
 def update_decided(view: "ApprovalView", channel: str, ts: str) -> dict[str, Any]:

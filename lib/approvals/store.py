@@ -34,6 +34,7 @@ from lib.actions import store as actions
 from lib.db import get_db
 from lib.db.models import Action, App, ApprovalRequest, utcnow
 from lib.approvals import APPROVAL_TTL
+from lib.approvals.notify import Notified
 
 PENDING = "pending"
 APPROVED = "approved"
@@ -57,7 +58,7 @@ class ApprovalView(BaseModel):
     decided_at: datetime | None = None
     decision_channel: str | None = None
     reason: str | None = None
-    notified: dict[str, Any] | None = None
+    notified: Notified | None = None
     handed_over_at: datetime | None = None
     created_at: datetime | None = None
     conversation_id: str
@@ -252,10 +253,11 @@ def expire(action_id: str) -> bool:
     return changed
 
 
-def mark_notified(action_id: str, notified: dict[str, Any]) -> None:
+def mark_notified(action_id: str, notified: Notified) -> None:
     """Remember where approvers were told (Slack channel and message ts, or web only)."""
     with get_db().session() as session:
-        session.execute(update(ApprovalRequest).where(ApprovalRequest.action_id == action_id).values(notified=notified))
+        session.execute(update(ApprovalRequest).where(ApprovalRequest.action_id == action_id)
+                        .values(notified=notified.model_dump(mode="json")))
 
 
 def _joined() -> Any:

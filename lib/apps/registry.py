@@ -10,9 +10,9 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lib.apps import AUTO_SEND_DELAY_SECONDS, CONFIDENCE_FLOOR, RETENTION_DAYS, TRUST_MIN_SAMPLES, TRUST_THRESHOLD
 
@@ -21,17 +21,21 @@ CACHE_TTL_SECONDS = 60.0
 NO_REPLY_ACTIONS = ("none", "archive", "tag")
 
 
-class AppRecord(BaseModel):
-    """An app as the workflows see it; plain JSON via `model_dump()` for step outputs."""
+class AppInfo(BaseModel):
+    """An app's settings as the workflows and the agent see them: everything but the integration secret.
 
-    model_config = ConfigDict(from_attributes=True, frozen=True)
+    Lenient on purpose: when the registry is unreachable, `gather-context` builds one from the
+    event alone (`lib.workflows.inbound.context.app_fallback`), knowing only the slug and inbox,
+    and every other setting keeps its strict default (everything needs approval, no auto-send).
+    """
 
-    id: int
+    model_config = ConfigDict(extra="ignore")
+
+    id: int | None = None
     slug: str
-    name: str
-    front_inbox_id: str
+    name: str = ""
+    front_inbox_id: str | None = None
     integration_url: str | None = None
-    integration_secret: str = Field(repr=False)
     stripe_account: str | None = None
     auto_send: bool = False
     auto_send_delay_seconds: int = AUTO_SEND_DELAY_SECONDS
@@ -44,8 +48,24 @@ class AppRecord(BaseModel):
     never_auto_send: list[str] | None = None  # None: lib.apps.NEVER_AUTO_SEND
     retention_days: int = RETENTION_DAYS
 
+    @field_validator("approval_policy", mode="before")
+    @classmethod
+    def _no_policy_is_empty(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+
+class AppRecord(AppInfo):
+    """An app as registered: `AppInfo`'s settings with every identifying field known, and the integration secret."""
+
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    id: int
+    name: str
+    front_inbox_id: str
+    integration_secret: str = Field(repr=False)
+
     def public(self) -> dict[str, Any]:
-        """The record without its secret, for step outputs and logs."""
+        """The record without its secret (`AppInfo`'s fields), for step outputs and logs."""
         return self.model_dump(exclude={"integration_secret"})
 
 
@@ -130,7 +150,6 @@ def create_app(
     retention_days: int = RETENTION_DAYS,
 ) -> AppRecord:
     """Register an app; a fresh integration secret is generated unless one is given."""
-    from lib.db import get_db
     from lib.db.models import App
 
     check_no_reply(no_reply_action, no_reply_tag_id)
@@ -154,17 +173,12 @@ def create_app(
         never_auto_send=None if never_auto_send is None else list(never_auto_send),
         retention_days=retention_days,
     )
-    from sqlalchemy.exc import IntegrityError
 
-    try:
-        with get_db().session() as session:
-            session.add(row)
-            session.flush()
-            record = AppRecord.model_validate(row)
-    except IntegrityError as exc:
-        raise DuplicateApp(f"an app with slug {slug!r} or Front inbox {front_inbox_id!r} is already registered") from exc
-    clear_cache()
-    return record
+    def add(session: Any) -> Any:
+        session.add(row)
+        return row
+
+    return _write(add, f"an app with slug {slug!r} or Front inbox {front_inbox_id!r} is already registered")
 
 
 def check_no_reply(action: str | None, tag_id: str | None) -> None:
@@ -250,23 +264,33 @@ def rotate_secret(slug: str) -> AppRecord:
 def _modify(slug: str, changes: dict[str, Any]) -> AppRecord:
     from sqlalchemy import select
 
-    from lib.db import get_db
     from lib.db.models import App
 
+    def change(session: Any) -> Any:
+        row = session.scalars(select(App).where(App.slug == slug)).one_or_none()
+        if row is None:
+            raise UnknownApp(f"no app is registered with slug {slug!r}")
+        for field, value in changes.items():
+            setattr(row, field, value)
+        if "no_reply_action" in changes or "no_reply_tag_id" in changes:
+            check_no_reply(row.no_reply_action, row.no_reply_tag_id)
+        return row
+
+    return _write(change, f"another app already uses Front inbox {changes.get('front_inbox_id')!r}")
+
+
+def _write(apply: Callable[[Any], Any], duplicate: str) -> AppRecord:
+    """Add or change one app row (`apply(session)` returns it) and forget the cache; a slug or inbox clash is `DuplicateApp`."""
     from sqlalchemy.exc import IntegrityError
+
+    from lib.db import get_db
 
     try:
         with get_db().session() as session:
-            row = session.scalars(select(App).where(App.slug == slug)).one_or_none()
-            if row is None:
-                raise UnknownApp(f"no app is registered with slug {slug!r}")
-            for field, value in changes.items():
-                setattr(row, field, value)
-            if "no_reply_action" in changes or "no_reply_tag_id" in changes:
-                check_no_reply(row.no_reply_action, row.no_reply_tag_id)
+            row = apply(session)
             session.flush()
             record = AppRecord.model_validate(row)
     except IntegrityError as exc:
-        raise DuplicateApp(f"another app already uses Front inbox {changes.get('front_inbox_id')!r}") from exc
+        raise DuplicateApp(duplicate) from exc
     clear_cache()
     return record

@@ -80,8 +80,7 @@ def _handle(body: bytes, headers: Mapping[str, str], *, now: float | None) -> We
         total = _count(f"ignored:{event.type}")
         logger.info("front webhook ignored: id=%s type=%s count=%d", event.id, event.type, total)
         return WebhookAnswer(200, {"status": "ignored", "type": event.type})
-    if not event.conversation_id or not event.message_id:
-        raise WebhookError(400, f"{event.type} event {event.id} carries no conversation or message id")
+    webhooks.require_ids(event)
 
     inbox_id, app_slug = _resolve_app(event)
     if app_slug is None:
@@ -102,13 +101,11 @@ def _handle(body: bytes, headers: Mapping[str, str], *, now: float | None) -> We
     from lib.inngest.events import FRONT_INBOUND_RECEIVED, FRONT_OUTBOUND_SENT
 
     # Built before the send: data that cannot be an event is the delivery's fault (4xx), not Inngest's.
-    if direction == "inbound":
-        spec, data = FRONT_INBOUND_RECEIVED, webhooks.to_inbound(event, inbox_id=inbox_id, app_slug=app_slug)
-    else:
-        spec, data = FRONT_OUTBOUND_SENT, webhooks.to_outbound(event, inbox_id=inbox_id, app_slug=app_slug)
+    spec = FRONT_INBOUND_RECEIVED if direction == "inbound" else FRONT_OUTBOUND_SENT
+    data = webhooks.event_data(event, spec, inbox_id=inbox_id, app_slug=app_slug)
     name = spec.name
     try:
-        client.send(spec, data, id=event.id)  # type: ignore[arg-type]
+        client.send(spec, data, id=event.id)
     except Exception as exc:  # noqa: BLE001 - any send failure means Front must retry
         logger.error("front webhook %s: could not send to Inngest: %s: %s", event.id, type(exc).__name__, exc)
         _count("send_failed")

@@ -18,14 +18,19 @@ import hashlib
 import hmac
 import time
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, Mapping
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Mapping, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from lib.front import messages
-from lib.inngest.events import InboundReceived, OutboundSent
+from lib.inngest.events import EventData
 from lib.web import parsing
 from lib.web.parsing import BadInput, digits
+
+if TYPE_CHECKING:
+    from lib.inngest.events import EventSpec
+
+D = TypeVar("D", bound=EventData)
 
 SIGNATURE_HEADER = "x-front-signature"
 TIMESTAMP_HEADER = "x-front-request-timestamp"
@@ -279,35 +284,30 @@ def extract_event(document: Mapping[str, Any]) -> FrontEvent:
     )
 
 
-def to_inbound(event: FrontEvent, *, inbox_id: str, app_slug: str) -> InboundReceived:
-    _require_ids(event)
-    return InboundReceived(
-        conversation_id=event.conversation_id or "",
-        message_id=event.message_id or "",
-        inbox_id=inbox_id,
-        app_id=app_slug,
-        subject=event.subject,
-        body=event.body,
-        sender_email=event.sender_email,
-        sender_name=event.sender_name,
-        front_event_id=event.id,
-        emitted_at=event.emitted_at,
-    )
+def event_data(event: FrontEvent, spec: "EventSpec[D]", *, inbox_id: str | None, app_slug: str | None) -> D:
+    """The data of `spec` (`front/inbound_received` or `front/outbound_sent`) for a Front message event.
+
+    Both carry the conversation, message, inbox, app and Front event id; each takes the rest
+    it needs (body and sender, or the teammate's address) from the same fields, by name.
+    """
+    require_ids(event)
+    return spec.data.model_validate({
+        "conversation_id": event.conversation_id,
+        "message_id": event.message_id,
+        "inbox_id": inbox_id,
+        "app_id": app_slug,
+        "subject": event.subject,
+        "body": event.body,
+        "sender_email": event.sender_email,
+        "sender_name": event.sender_name,
+        "author_email": event.author_email,
+        "front_event_id": event.id,
+        "emitted_at": event.emitted_at,
+    })
 
 
-def to_outbound(event: FrontEvent, *, inbox_id: str | None, app_slug: str | None) -> OutboundSent:
-    _require_ids(event)
-    return OutboundSent(
-        conversation_id=event.conversation_id or "",
-        message_id=event.message_id or "",
-        inbox_id=inbox_id,
-        app_id=app_slug,
-        author_email=event.author_email,
-        front_event_id=event.id,
-    )
-
-
-def _require_ids(event: FrontEvent) -> None:
+def require_ids(event: FrontEvent) -> None:
+    """A message event we act on names its conversation and message (400 otherwise)."""
     if not event.conversation_id or not event.message_id:
         raise WebhookError(400, f"{event.type} event {event.id} carries no conversation or message id")
 

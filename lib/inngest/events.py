@@ -61,6 +61,11 @@ LongText = Annotated[str, _cut(MAX_TEXT_BYTES)]
 ShortText = Annotated[str, _cut(MAX_SHORT_TEXT_BYTES)]
 
 
+# Step outputs and stored JSON that cross the wire like event data: camelCase there, snake_case in
+# Python, and dumped by alias wherever they are dumped (the client's serializer passes no `by_alias`).
+CAMEL_CASE = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+
+
 class EventData(BaseModel):
     """Base for event payloads: camelCase on the wire, snake_case in Python."""
 

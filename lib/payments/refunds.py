@@ -22,6 +22,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from pydantic import BaseModel
+
+from lib.inngest.events import CAMEL_CASE
 from lib.payments.client import get_stripe
 
 STRIPE_REASON = "requested_by_customer"  # Stripe accepts only duplicate | fraudulent | requested_by_customer
@@ -30,6 +33,47 @@ LIST_PAGE = 100  # Stripe's largest page (`limit` 1..100)
 # Refund statuses (stripe/_refund.py): these two still change; succeeded, failed and canceled are final.
 WAITING = ("pending", "requires_action")
 SUCCEEDED = "succeeded"
+
+
+class Refund(BaseModel):
+    """A Stripe refund as the workflows keep it: in step outputs and on the action's result, camelCase JSON."""
+
+    model_config = CAMEL_CASE
+
+    id: str
+    status: str | None = None
+    amount: int | None = None
+    currency: str | None = None
+    payment_intent: str | None = None
+    charge: str | None = None
+    failure_reason: str | None = None
+
+    @classmethod
+    def from_stripe(cls, data: dict[str, Any]) -> "Refund":
+        """The fields of Stripe's refund object (`to_dict()`) we keep; expandable ones reduced to their ids."""
+        return cls(
+            id=data["id"],
+            status=data.get("status"),
+            amount=data.get("amount"),
+            currency=data.get("currency"),
+            payment_intent=_id_of(data.get("payment_intent")),
+            charge=_id_of(data.get("charge")),
+            failure_reason=data.get("failure_reason") or None,
+        )
+
+    def describe(self, *details: str) -> str:
+        """`Stripe refund re_1 (4900 USD, <details>)`, for comments and errors."""
+        return f"Stripe refund {self.id} ({', '.join([f'{self.amount} {(self.currency or '').upper()}', *details])})"
+
+
+class StripeAttempt(BaseModel):
+    """Which idempotency key is in use (`attempt`), and whether its answer was a 5xx or lost (`unsure`).
+
+    Kept on the action's result while the refund is being made, so a retried step reconciles first.
+    """
+
+    attempt: int = 0
+    unsure: Literal["5xx", "lost"] | None = None
 
 
 class RefundRefused(Exception):
@@ -87,8 +131,8 @@ def create_refund(
     stripe_account: str | None = None,
     parameters: dict[str, Any] | None = None,
     attempt: int = 0,
-) -> dict[str, Any]:
-    """Create (or, on a retry of the same attempt, fetch back) the action's refund; the refund as plain JSON."""
+) -> Refund:
+    """Create (or, on a retry of the same attempt, fetch back) the action's refund."""
     import stripe
 
     params: dict[str, Any] = {
@@ -110,38 +154,25 @@ def create_refund(
         if (exc.http_status or 0) >= 500:
             raise RefundUnsure(f"Stripe answered {exc.http_status}: {exc.user_message or exc}", kind="5xx") from exc
         raise
-    return as_json(refund.to_dict())
+    return Refund.from_stripe(refund.to_dict())
 
 
 def find_refund(*, action_id: str, purchase_id: str, stripe_account: str | None = None,
-                parameters: dict[str, Any] | None = None) -> dict[str, Any] | None:
+                parameters: dict[str, Any] | None = None) -> Refund | None:
     """The refund already made for this action, if any: every refund of the payment, matched on metadata."""
     target = payment_target(purchase_id, parameters)
     page = get_stripe().v1.refunds.list(params={**target, "limit": LIST_PAGE}, options=_options(stripe_account))  # type: ignore[arg-type]
     for refund in page.auto_paging_iter():  # follows `has_more` with `starting_after`
         data = refund.to_dict()
         if (data.get("metadata") or {}).get("action_id") == action_id:
-            return as_json(data)
+            return Refund.from_stripe(data)
     return None
 
 
-def retrieve_refund(refund_id: str, *, stripe_account: str | None = None) -> dict[str, Any]:
+def retrieve_refund(refund_id: str, *, stripe_account: str | None = None) -> Refund:
     """The refund as Stripe has it now (polling while it is pending)."""
     refund = get_stripe().v1.refunds.retrieve(refund_id, options=_options(stripe_account))  # type: ignore[arg-type]
-    return as_json(refund.to_dict())
-
-
-def as_json(data: dict[str, Any]) -> dict[str, Any]:
-    """The fields of a Stripe refund the workflows keep (camelCase, plain JSON)."""
-    return {
-        "id": data["id"],
-        "status": data.get("status"),
-        "amount": data.get("amount"),
-        "currency": data.get("currency"),
-        "paymentIntent": _id_of(data.get("payment_intent")),
-        "charge": _id_of(data.get("charge")),
-        **({"failureReason": data["failure_reason"]} if data.get("failure_reason") else {}),
-    }
+    return Refund.from_stripe(refund.to_dict())
 
 
 def _id_of(value: Any) -> str | None:

@@ -48,12 +48,12 @@ def test_a_500_is_replayed_for_its_key_so_the_retry_reconciles_then_uses_a_new_k
 
     refunded = _step()  # the step's retry
 
-    assert refunded.done is True and refunded.refund["id"] == fake_stripe.refunds[0]["id"]
+    assert refunded.done is True and refunded.refund.id == fake_stripe.refunds[0]["id"]
     assert len(fake_stripe.refunds) == 1
     assert _keys(fake_stripe)[3:] == [idempotency_key(ACTION, 1)]
     assert {"path": "/v1/refunds", "args": {"payment_intent": "pi_1", "limit": "100"}, "account": None} in fake_stripe.reads
     stored = store.get_action(ACTION)
-    assert stored is not None and stored.result is not None and stored.result["refund"]["id"] == refunded.refund["id"]
+    assert stored is not None and stored.result is not None and stored.result["refund"]["id"] == refunded.refund.id
 
 
 def test_a_500_after_stripe_refunded_is_found_again_not_refunded_twice(fake_stripe: FakeStripe) -> None:
@@ -65,7 +65,7 @@ def test_a_500_after_stripe_refunded_is_found_again_not_refunded_twice(fake_stri
 
     refunded = _step()
 
-    assert refunded.refund["id"] == fake_stripe.refunds[0]["id"]
+    assert refunded.refund.id == fake_stripe.refunds[0]["id"]
     assert len(fake_stripe.refunds) == 106 and len(fake_stripe.requests) == 3  # no new creation
     assert [r["args"].get("starting_after") for r in fake_stripe.reads] == [None, fake_stripe.refunds[6]["id"]]
 
@@ -86,7 +86,7 @@ def test_the_attempt_is_stored_so_a_lost_answer_reuses_its_key_and_never_refunds
 
     refunded = _step()  # a new process: what is stored decides
 
-    assert len(fake_stripe.refunds) == 1 and refunded.refund["id"] == fake_stripe.refunds[0]["id"]
+    assert len(fake_stripe.refunds) == 1 and refunded.refund.id == fake_stripe.refunds[0]["id"]
     assert _keys(fake_stripe) == [idempotency_key(ACTION), idempotency_key(ACTION, 1)]
 
 

@@ -8,7 +8,7 @@ import pytest
 import stripe
 
 from lib.payments.client import reset_stripe
-from lib.payments.refunds import RefundRefused, RefundUnsure, create_refund, find_refund, idempotency_key, payment_target
+from lib.payments.refunds import Refund, RefundRefused, RefundUnsure, create_refund, find_refund, idempotency_key, payment_target
 from devkit.sandbox.stripe_server import FakeStripe
 
 
@@ -27,7 +27,9 @@ def _no_sdk_retries(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_refund_carries_the_action_in_its_key_and_metadata(fake_stripe: FakeStripe) -> None:
     refund = create_refund(action_id="act_1", purchase_id="pi_1", amount=1000, reason="did not use it", stripe_account="acct_9")
 
-    assert refund == {"id": "re_fake1", "status": "succeeded", "amount": 1000, "currency": "usd", "paymentIntent": "pi_1", "charge": "ch_1"}
+    assert refund == Refund(id="re_fake1", status="succeeded", amount=1000, currency="usd", payment_intent="pi_1", charge="ch_1")
+    assert refund.model_dump(mode="json", exclude_none=True) == {  # camelCase, as stored on the action and in step outputs
+        "id": "re_fake1", "status": "succeeded", "amount": 1000, "currency": "usd", "paymentIntent": "pi_1", "charge": "ch_1"}
     [sent] = fake_stripe.requests
     assert sent["idempotency_key"] == idempotency_key("act_1")
     assert sent["account"] == "acct_9"
@@ -50,7 +52,7 @@ def test_a_lost_answer_is_retried_by_the_sdk_with_the_same_key(fake_stripe: Fake
 
     refund = create_refund(action_id="act_1", purchase_id="pi_1")
 
-    assert len(fake_stripe.refunds) == 1 and refund["id"] == fake_stripe.refunds[0]["id"]
+    assert len(fake_stripe.refunds) == 1 and refund.id == fake_stripe.refunds[0]["id"]
     keys = [r["idempotency_key"] for r in fake_stripe.requests]
     assert keys == [idempotency_key("act_1")] * 2
 
@@ -66,7 +68,7 @@ def test_a_lost_answer_without_sdk_retries_raises_for_the_step_and_the_rerun_ref
     assert lost.value.kind == "lost"
     rerun = create_refund(action_id="act_1", purchase_id="pi_1")  # what the retried step does
 
-    assert len(fake_stripe.refunds) == 1 and rerun["id"] == fake_stripe.refunds[0]["id"]
+    assert len(fake_stripe.refunds) == 1 and rerun.id == fake_stripe.refunds[0]["id"]
 
 
 @pytest.mark.parametrize(
@@ -81,14 +83,14 @@ def test_errors_stripe_did_not_save_propagate_so_the_step_retries_with_the_same_
 
     with pytest.raises(error):
         create_refund(action_id="act_1", purchase_id="pi_1")
-    assert create_refund(action_id="act_1", purchase_id="pi_1")["status"] == "succeeded"
+    assert create_refund(action_id="act_1", purchase_id="pi_1").status == "succeeded"
     assert len(fake_stripe.refunds) == 1
 
 
 def test_the_sdk_itself_retries_server_errors(fake_stripe: FakeStripe) -> None:
     fake_stripe.fail_next(503, "api_error", times=2)  # STRIPE_MAX_NETWORK_RETRIES=2 covers both
 
-    assert create_refund(action_id="act_1", purchase_id="pi_1")["status"] == "succeeded"
+    assert create_refund(action_id="act_1", purchase_id="pi_1").status == "succeeded"
     assert len(fake_stripe.requests) == 3
 
 
@@ -104,7 +106,7 @@ def test_a_500_is_saved_for_its_key_and_replayed_even_to_the_sdks_retries(fake_s
 
     assert first.value.kind == "5xx"
     assert [r["status"] for r in fake_stripe.requests] == [500] * 6 + [200]
-    assert fresh["status"] == "succeeded" and len(fake_stripe.refunds) == 1
+    assert fresh.status == "succeeded" and len(fake_stripe.refunds) == 1
     assert idempotency_key("act_1", 1) == "support-refund-act_1-1" != idempotency_key("act_1")
 
 
@@ -135,7 +137,7 @@ def test_finding_a_refund_pages_through_the_connected_account_only(fake_stripe: 
     found = find_refund(action_id="act_9", purchase_id="pi_2", stripe_account="acct_9")
     elsewhere = find_refund(action_id="act_9", purchase_id="pi_2")  # the platform's own refunds: not there
 
-    assert found is not None and found["id"] == ours["id"]
+    assert found is not None and found.id == ours["id"]
     assert elsewhere is None
     assert [r["account"] for r in fake_stripe.reads] == ["acct_9", "acct_9", None]
 

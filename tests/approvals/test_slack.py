@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import pytest
 
 from lib.approvals import notify, store
-from lib.approvals.slack import SlackSignatureError, signature_for, verify_signature
+from lib.approvals.slack import SlackMessage, SlackSignatureError, signature_for, verify_signature
 from tests.approvals.conftest import SIGNING_SECRET, make_action
 from devkit.sandbox.inngest_events import EventSink
 from devkit.sandbox.slack_server import FakeSlack
@@ -35,7 +35,7 @@ def test_bot_message_has_the_facts_and_buttons_carrying_the_action_id(sqlite_url
     action_id = make_action()
     store.open_request(action_id)
     notified = notify.notify_approvers(action_id)
-    assert notified["slack"]["channel"] == "C_APPROVALS" and notified["slack"]["ts"]
+    assert notified.slack is not None and notified.slack.channel == "C_APPROVALS" and notified.slack.ts
     assert store.get(action_id).notified == notified
     message = fake_slack.posted[0]
     text = json.dumps(message["blocks"])
@@ -45,16 +45,34 @@ def test_bot_message_has_the_facts_and_buttons_carrying_the_action_id(sqlite_url
     assert [(b["action_id"], b["value"]) for b in buttons] == [("approve", action_id), ("reject", action_id)]
 
 
+def test_where_approvers_were_told_is_stored_as_camelcase_json_and_read_back(sqlite_url: str) -> None:
+    """The request's `notified` column keeps the JSON shape it had before it was a model (webUrl, slack.channel/ts)."""
+    from sqlalchemy import select
+
+    from lib.db import get_db
+    from lib.db.models import ApprovalRequest
+
+    action_id = make_action()
+    store.open_request(action_id)
+    store.mark_notified(action_id, notify.Notified(web_url="https://x/approve", slack=SlackMessage(via="bot", channel="C1", ts="1.2")))
+    with get_db().session() as session:
+        raw = session.scalars(select(ApprovalRequest.notified).where(ApprovalRequest.action_id == action_id)).one()
+    assert raw == {"web": True, "webUrl": "https://x/approve", "slack": {"via": "bot", "channel": "C1", "ts": "1.2"}, "note": None}
+
+    stored_earlier = {"web": True, "webUrl": None, "slack": None, "note": "web only: no Slack approver configured"}
+    assert notify.Notified.model_validate(stored_earlier).note == "web only: no Slack approver configured"
+
+
 def test_webhook_and_web_only_and_slack_down(sqlite_url: str, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> None:
     make_action("act_a")
     store.open_request("act_a")
-    assert notify.notify_approvers("act_a")["note"] == "web only: no Slack approver configured"
+    assert notify.notify_approvers("act_a").note == "web only: no Slack approver configured"
     monkeypatch.setenv("SLACK_WEBHOOK_URL", fake_slack.webhook_url)
-    assert notify.notify_approvers("act_a")["slack"] == {"via": "webhook"}
+    assert notify.notify_approvers("act_a").slack == SlackMessage(via="webhook")
     assert fake_slack.webhook[0]["blocks"][-1]["elements"][0]["value"] == "act_a"
     fake_slack.fail_status = 500
     degraded = notify.notify_approvers("act_a")
-    assert degraded["slack"] is None and degraded["note"].startswith("web only: the Slack message could not be posted")
+    assert degraded.slack is None and degraded.note and degraded.note.startswith("web only: the Slack message could not be posted")
 
 
 def _signed_post(client, payload: dict, *, secret: str = SIGNING_SECRET, age: int = 0):  # type: ignore[no-untyped-def]
@@ -92,7 +110,7 @@ def test_slack_click_end_to_end(sqlite_url: str, sink: EventSink, fake_slack: Fa
     assert event["data"] == {"actionId": action_id, "decision": "approved", "decidedBy": "slack:ann", "channel": "slack",
                              "reason": None, "responseUrl": response_url}
     assert fake_slack.updated == [] and fake_slack.responses == []  # the workflow updates the message, not the endpoint
-    assert notify.update_slack_message(action_id) == {"updated": "chat.update", "state": "approved"}
+    assert notify.update_slack_message(action_id) == notify.SlackUpdate(done=True, via="chat.update", state="approved")
     assert fake_slack.updated[0]["ts"] == fake_slack.posted[0]["ts"]  # buttons replaced by the decision
     assert "*Approved by slack:ann at " in json.dumps(fake_slack.updated[0]["blocks"])
     assert not any(b["type"] == "actions" for b in fake_slack.updated[0]["blocks"])

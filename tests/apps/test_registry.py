@@ -23,6 +23,18 @@ def test_lookup_by_inbox_and_slug(database_url: str) -> None:
         registry.get_app("nope")
 
 
+def test_the_workflows_app_is_the_record_without_its_secret(database_url: str) -> None:
+    """`AppInfo` (steps, the agent) and `AppRecord` (the registry) share one definition of an app's settings."""
+    record = registry.create_app(slug="acme", name="Acme", front_inbox_id="inb_1", auto_send=True, auto_send_delay_seconds=60)
+
+    info = registry.AppInfo.model_validate(record.public())
+
+    assert set(registry.AppRecord.model_fields) - set(registry.AppInfo.model_fields) == {"integration_secret"}
+    assert info.model_dump() == record.public() and info.auto_send and info.trust_threshold == record.trust_threshold
+    lenient = registry.AppInfo(slug="acme")  # what gather-context falls back to without the registry
+    assert (lenient.id, lenient.auto_send, lenient.approval_policy) == (None, False, {})
+
+
 def test_inbox_cache_serves_hits_and_misses_until_cleared(database_url: str) -> None:
     from sqlalchemy import update
 

@@ -110,7 +110,7 @@ def test_auto_send_app_sends_after_the_delay(sqlite_url: str, scene_factory: Any
     scene.customer_writes("cnv_login", "I can't log in, please send me a magic link", event_id="evt_login")
     run = _inbound_run(scene)
 
-    assert run["output"]["autoSend"] == {"sent": True}, run["output"]
+    assert run["output"]["autoSend"] == {"done": True}, run["output"]
     assert [s["name"] for s in run["steps"] if s["op"] == "Sleep"] == ["wait-for-send"]
     # The sign-in link (the customer's own address: no approval) was made by the app and went out with the reply.
     [executed] = scene.stack.wait_for_run("execute-approved-action", timeout=30)
@@ -211,7 +211,7 @@ def test_a_refund_stripe_refuses_fails_once_and_tells_the_team(sqlite_url: str, 
     [executed] = scene.stack.wait_for_run("execute-approved-action", timeout=60)
 
     assert len(scene.stripe.requests) == 1  # refused is final: no retries
-    assert executed["output"]["status"] == "failed" and "already been refunded" in executed["output"]["error"]
+    assert executed["output"]["status"] == "failed" and "already been refunded" in executed["output"]["reason"]
     stored = get_action(action["id"])
     assert stored is not None and stored.status == "failed"
     assert "pi_100" not in scene.product.revoked
@@ -309,7 +309,7 @@ def test_a_refund_that_fails_at_stripe_fails_the_action_and_says_so_in_front(sql
     [executed] = scene.stack.wait_for_run("execute-approved-action", timeout=60)
 
     assert answer.status_code == 200
-    assert executed["output"]["status"] == "failed" and "failed: insufficient_funds" in executed["output"]["error"]
+    assert executed["output"]["status"] == "failed" and "failed: insufficient_funds" in executed["output"]["reason"]
     stored = get_action(action["id"])
     assert stored is not None and stored.status == "failed" and stored.result["refund"]["status"] == "failed"  # type: ignore[index]
     assert "pi_100" not in scene.product.revoked and _emitted("stripe/refund.completed") == []
@@ -324,7 +324,7 @@ def test_a_refund_still_pending_at_the_timeout_goes_to_a_teammate(sqlite_url: st
     scene.stack.wait_for_run("process-refund", status="Failed", timeout=60)
     [executed] = scene.stack.wait_for_run("execute-approved-action", timeout=60)
 
-    assert executed["output"]["status"] == "failed" and "still pending after 2 h" in executed["output"]["error"]
+    assert executed["output"]["status"] == "failed" and "still pending after 2 h" in executed["output"]["reason"]
     assert [r["path"] for r in scene.stripe.reads].count(f"/v1/refunds/{refund_id}") == 4  # a poll after each wait
     assert "pi_100" not in scene.product.revoked
     assert any("Stripe's dashboard" in c["body"] for c in scene.front.comments)

@@ -59,7 +59,7 @@ def test_replies_open_a_trusted_category_and_not_the_other(sqlite_url: str, scen
     runs = scene.stack.wait_for_run("handle-inbound-message", count=2 * MIN_SAMPLES + 2, timeout=60)
     outputs = {r["event"]["data"]["conversationId"]: r["output"] for r in runs}
 
-    assert outputs["cnv_a_next"]["autoSend"] == {"sent": True}
+    assert outputs["cnv_a_next"]["autoSend"] == {"done": True}
     assert [r["conversation_id"] for r in scene.front.replies] == ["cnv_a_next"]
     assert outputs["cnv_b_next"]["autoSend"] is None
     sent, kept = _draft_of("cnv_a_next"), _draft_of("cnv_b_next")

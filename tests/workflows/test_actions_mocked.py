@@ -19,7 +19,8 @@ import inngest
 from lib.actions import store
 from lib.workflows.actions import steps
 from lib.apps import registry
-from lib.workflows.actions.models import Claim
+from lib.workflows.actions.models import Claim, Refund, RefundOutcome
+from lib.workflows.results import FinishedAction
 from lib.inngest.events import ACTION_APPROVED, REFUND_REQUESTED, ActionApproved, RefundRequested
 from devkit.sandbox.front import FakeFront
 from devkit.sandbox.product_app import FakeProductApp
@@ -79,9 +80,10 @@ def test_an_approved_transfer_runs_through_the_app_once_and_is_recorded(app: reg
     output = _approved(action_id)
     again = _approved(action_id)  # a duplicate event that slipped past function idempotency
 
-    assert output["status"] == "completed" and output["result"]["transferred"] is True
+    assert output["done"] is True and output["status"] == "completed" and output["result"]["transferred"] is True
     assert product.transfers == [{"purchaseId": "pi_100", "fromEmail": ADA, "toEmail": "bob@example.com"}]
-    assert again == {"id": action_id, "status": "completed", "skipped": "the action is completed"}
+    assert again == {"done": False, "reason": "the action is completed", "id": action_id, "type": None, "status": "completed",
+                     "result": None}
     stored = store.get_action(action_id)
     assert stored is not None and stored.status == "completed" and stored.executed_at is not None
     kinds = [e["kind"] for e in audit.entries(action_id=action_id)]
@@ -96,7 +98,7 @@ def test_an_event_for_an_action_nobody_approved_does_nothing(app: registry.AppRe
 
     output = _approved(action_id)
 
-    assert output["skipped"] == "the action is pending_approval"
+    assert output["done"] is False and output["reason"] == "the action is pending_approval"
     assert product.transfers == [] and front.comments == []
     assert store.get_action(action_id).status == store.PENDING_APPROVAL  # type: ignore[union-attr]
 
@@ -107,7 +109,7 @@ def test_an_action_the_app_cannot_do_fails_and_asks_a_teammate(app: registry.App
 
     output = _approved(action_id)
 
-    assert output["status"] == "failed" and "by hand" in output["error"]
+    assert output["status"] == "failed" and output["done"] is False and "by hand" in output["reason"]
     assert store.get_action(action_id).status == "failed"  # type: ignore[union-attr]
     assert "not carried out" in front.comments[0]["body"]
 
@@ -126,7 +128,8 @@ def test_an_approved_refund_invokes_process_refund_with_the_action(app: registry
 
     output = _approved(action_id, **{"process-refund": child})
 
-    assert output["status"] == "completed" and output["result"] == child
+    assert output["status"] == "completed" and output["result"] == RefundOutcome.model_validate(child).model_dump(mode="json")
+    assert output["result"]["refund"]["id"] == "re_1" and output["result"]["access"]["done"] is True
     assert "Stripe refund re_1 (4900 USD, succeeded)" in front.comments[0]["body"]
 
 
@@ -135,7 +138,7 @@ def test_a_refund_without_a_purchase_fails_without_calling_stripe(app: registry.
 
     output = _approved(action_id)  # no stub needed: nothing is invoked
 
-    assert output["status"] == "failed" and "purchaseId" in output["error"]
+    assert output["status"] == "failed" and "purchaseId" in output["reason"]
 
 
 def _refund_run(action_id: str) -> Any:
@@ -202,14 +205,26 @@ def test_a_claim_retried_by_its_own_run_goes_on_and_another_run_is_refused(app: 
 def test_finishing_twice_records_once_and_a_failure_keeps_a_stored_refund(app: registry.AppRecord) -> None:
     action_id = _action(app, "refund", {"purchaseId": "pi_100"})
     steps.claim(action_id, "run-a")
-    store.remember_refund(action_id, {"id": "re_9", "amount": 4900, "currency": "usd"})
+    store.remember_refund(action_id, Refund(id="re_9", amount=4900, currency="usd"))
 
     first = steps.finish(action_id, "run-a", steps.failure("the app stayed down"))
     again = steps.finish(action_id, "run-a", steps.failure("the app stayed down"))
 
     assert first == again
-    assert first.status == "failed" and first.result == {"refund": {"id": "re_9", "amount": 4900, "currency": "usd"}}
+    assert first.status == "failed" and store.stored_refund(store.get_action(action_id)) == Refund(id="re_9", amount=4900, currency="usd")
     assert [e["kind"] for e in audit.entries(action_id=action_id)].count("action.failed") == 1
+
+
+def test_an_output_memoized_before_done_and_reason_still_reads() -> None:
+    """Runs in flight across a deploy replay `execute-approved-action` / `finish-action` outputs of the old shape."""
+    failed = FinishedAction.model_validate({"id": "act_1", "type": "refund", "status": "failed", "result": None, "error": "boom"})
+    skipped = FinishedAction.model_validate({"id": "act_1", "status": "completed", "skipped": "the action is completed"})
+    completed = FinishedAction.model_validate({"id": "act_1", "type": "magic_link", "status": "completed", "result": {"url": "u"},
+                                               "error": None})
+
+    assert (failed.done, failed.reason) == (False, "boom")
+    assert (skipped.done, skipped.reason, skipped.status) == (False, "the action is completed", "completed")
+    assert completed.done and completed.reason is None and completed.result == {"url": "u"}
 
 
 # --- refunds Stripe does not finish at once (stripe/_refund.py: pending, requires_action, failed, canceled) ----------

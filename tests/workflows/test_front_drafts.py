@@ -32,13 +32,13 @@ def test_a_draft_for_a_merged_conversation_is_made_and_recorded_in_the_surviving
     assert front.drafts[0]["conversation_id"] == "cnv_new"
     # a teammate's reply in the surviving conversation stops our auto-send
     assert conversations.supersede_pending_drafts("cnv_new") == 1
-    assert steps.auto_send(draft).sent is False and front.replies == []
+    assert steps.auto_send(draft).done is False and front.replies == []
 
 
 def test_auto_send_after_a_merge_sends_in_the_surviving_conversation_and_follows_it(database_url: str, front: FakeFront) -> None:
     draft = steps.create_draft("cnv_old", "run-m2", "We are on it.", AUTO, CATEGORY, CONFIDENT)
     front.merge("cnv_old", "cnv_new")
-    assert steps.auto_send(draft).sent is True
+    assert steps.auto_send(draft).done is True
     assert [r["conversation_id"] for r in front.replies] == ["cnv_new"]
     assert front.drafts == [] and conversations.run_draft("run-m2").conversation_id == "cnv_new"
 
@@ -48,7 +48,7 @@ def test_a_retried_create_draft_knows_the_version_so_the_sent_draft_is_deleted(d
     again = steps.create_draft("cnv_old", "run-v", "Hello", AUTO, CATEGORY, CONFIDENT)  # the first attempt's output was lost
     assert again.front_draft_id == first.front_draft_id and again.version == first.version
     assert len(front.drafts) == 1
-    assert steps.auto_send(again).sent is True
+    assert steps.auto_send(again).done is True
     assert front.drafts == [] and [d["id"] for d in front.deleted_drafts] == [first.front_draft_id]
 
 
@@ -56,7 +56,7 @@ def test_a_draft_a_teammate_edited_is_theirs_and_not_auto_sent(database_url: str
     draft = steps.create_draft("cnv_old", "run-e", "Hello", AUTO, CATEGORY, CONFIDENT)
     front.teammate_edits_draft(draft.front_draft_id, "<p>Let me handle this personally.</p>")
     result = steps.auto_send(draft)
-    assert result.sent is False and "teammate" in (result.reason or "")
+    assert result.done is False and "teammate" in (result.reason or "")
     assert front.replies == [] and len(front.drafts) == 1  # their draft stays
     assert conversations.run_draft("run-e").status == conversations.DRAFT_SUPERSEDED
 
@@ -64,7 +64,7 @@ def test_a_draft_a_teammate_edited_is_theirs_and_not_auto_sent(database_url: str
 def test_a_draft_a_teammate_deleted_is_not_auto_sent(database_url: str, front: FakeFront) -> None:
     draft = steps.create_draft("cnv_old", "run-d", "Hello", AUTO, CATEGORY, CONFIDENT)
     front.drafts.clear()
-    assert steps.auto_send(draft).sent is False and front.replies == []
+    assert steps.auto_send(draft).done is False and front.replies == []
 
 
 def test_a_long_rate_limit_in_a_step_is_an_inngest_retry_after_front_s_delay(database_url: str, front: FakeFront) -> None:
@@ -82,4 +82,4 @@ def test_a_rate_limited_send_leaves_the_draft_ready_for_the_retry(database_url: 
     with pytest.raises(inngest.RetryAfterError):
         steps.auto_send(draft)
     assert front.replies == [] and conversations.run_draft("run-s").status == conversations.DRAFT_CREATED
-    assert steps.auto_send(draft).sent is True and len(front.replies) == 1
+    assert steps.auto_send(draft).done is True and len(front.replies) == 1

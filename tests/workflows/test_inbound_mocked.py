@@ -112,9 +112,10 @@ def test_a_question_gets_a_draft_and_no_action(database_url: str, front: FakeFro
     assert len(front.drafts) + len(front.comments) >= 1  # a draft, or a hand-over comment for a human
 
 
-def _executed(status: str, **fields: Any) -> dict[str, Any]:
+def _executed(status: str, reason: str | None = None, **fields: Any) -> dict[str, Any]:
     """What the invoked `execute-approved-action` answers (it runs for real in tests/e2e)."""
-    return {"id": "act_x", "type": "magic_link", "status": status, "result": None, "error": None, **fields}
+    return {"done": status == "completed", "reason": reason, "id": "act_x", "type": "magic_link", "status": status, "result": None,
+            **fields}
 
 
 def test_a_policy_approved_action_is_invoked_and_its_link_goes_out_with_the_reply(database_url: str, front: FakeFront, product: FakeProductApp) -> None:
@@ -132,7 +133,7 @@ def test_a_policy_approved_action_is_invoked_and_its_link_goes_out_with_the_repl
     assert (action["type"], action["status"]) == ("magic_link", "completed")
     stored = get_action(action["id"])
     assert stored is not None and not stored.requires_approval  # a link to the customer's own address
-    assert result.output["autoSend"] == {"sent": True}
+    assert result.output["autoSend"] == {"done": True}
     assert "access trust 1.00" in result.output["draft"]["autoSendReason"]
     assert len(front.replies) == 1 and link in front.replies[0]["body"]
     draft = conversations.run_draft("test")
@@ -144,12 +145,12 @@ def test_a_failed_action_turns_auto_send_off_for_its_reply(database_url: str, fr
     event = FRONT_INBOUND_RECEIVED.build(_inbound(front, "I cannot log in, please send me a login link"), id="evt_msg_1")
     from lib.workflows.inbound import handle_inbound_message
 
-    failed = _executed("failed", error="the app cannot do this itself; a teammate must do it by hand")
+    failed = _executed("failed", reason="the app cannot do this itself; a teammate must do it by hand")
     result = mocked.trigger(handle_inbound_message, event, _client(), step_stubs={"execute-action": failed})
 
     assert result.status is mocked.Status.COMPLETED, result.error
     action = result.output["action"]
-    assert (action["type"], action["status"]) == ("magic_link", "failed") and "by hand" in action["error"]
+    assert (action["type"], action["status"], action["done"]) == ("magic_link", "failed", False) and "by hand" in action["reason"]
     assert result.output["autoSend"] is None and front.replies == []
     assert len(front.drafts) == 1 and "sign-in link:" not in front.drafts[0]["body"].lower()
     assert "an action failed" in result.output["draft"]["autoSendReason"]
@@ -167,7 +168,7 @@ def test_a_teammate_reply_before_the_send_stops_the_auto_send(database_url: str,
     assert draft.send_after is not None
     assert conversations.supersede_pending_drafts(inbound.conversation_id) == 1
 
-    assert steps.auto_send(draft).model_dump() == {"sent": False, "reason": "a teammate replied or the draft was already handled"}
+    assert steps.auto_send(draft).model_dump() == {"done": False, "reason": "a teammate replied or the draft was already handled"}
     assert front.replies == []
 
 

@@ -69,7 +69,7 @@ def test_a_thank_you_is_tagged_when_the_app_says_so(database_url: str, front: Fa
     registry.create_app(slug="acme", name="Acme", front_inbox_id=INBOX, no_reply_action="tag", no_reply_tag_id="tag_noreply")
     output = _run(front, "Thanks, that worked!")
 
-    assert output["route"]["route"] == "no_reply" and output["noReply"] == {"frontAction": "tag", "done": True}
+    assert output["route"]["route"] == "no_reply" and output["noReply"] == {"frontAction": "tag", "done": True, "reason": None}
     assert front.conversations[CONVERSATION]["tags"] == ["tag_noreply"]
     assert openai.requests == [] and front.drafts == []
 

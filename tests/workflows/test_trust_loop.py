@@ -135,7 +135,7 @@ def test_a_second_reply_after_the_first_judged_the_draft_is_no_draft(front: Fake
 def test_our_own_auto_send_coming_back_from_front_is_not_a_teammate_reply(front: FakeFront, app: AppInfo) -> None:
     trust(app.id, samples=50)  # type: ignore[arg-type]
     draft = steps.create_draft(CONVERSATION, "run-1", "Go to Settings, then Export.", app, CATEGORY, CONFIDENT)
-    assert steps.auto_send(draft).sent is True
+    assert steps.auto_send(draft).done is True
     [sent_id] = [m for m in front.conversations[CONVERSATION]["message_ids"] if m.startswith("msg_sent")]
     output = _deliver(sent_id)  # Front's outbound webhook for the message our auto-send became
     assert output["signal"] == {"recorded": False, "kind": None, "similarity": None, "category": None, "draftId": None,

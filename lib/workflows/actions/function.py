@@ -15,7 +15,6 @@ function too, so its retries and its record in the runs list are its own.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import inngest
 
@@ -32,7 +31,7 @@ from lib.inngest.events import (
 )
 from lib.payments.refunds import SUCCEEDED, WAITING
 from lib.workflows.actions import steps
-from lib.workflows.actions.models import AccessRevoked, ActionToRun, Claim, Comment, Execution, FinishedAction, Refunded, RefundOutcome
+from lib.workflows.actions.models import AccessRevoked, ActionToRun, Claim, Comment, Execution, FinishedAction, Refund, Refunded, RefundOutcome
 
 
 @get_client().create_function(
@@ -51,7 +50,7 @@ def process_refund(ctx: inngest.ContextSync) -> RefundOutcome:
         # Recorded by the step; retrying cannot change Stripe's answer, so the run fails now.
         raise inngest.NonRetriableError(f"refund refused: {refunded.reason}")
     refund = _settled(ctx, action_id, refunded.refund)
-    if refund.get("status") != SUCCEEDED:
+    if refund.status != SUCCEEDED:
         # failed/canceled: nothing reached the customer; still pending: a teammate follows it. Either way not done.
         raise inngest.NonRetriableError(steps.refund_not_done(refund, sum(steps.refund_waits(), timedelta())))
 
@@ -65,26 +64,27 @@ def process_refund(ctx: inngest.ContextSync) -> RefundOutcome:
     completed = RefundCompleted(
         action_id=action_id,
         purchase_id=purchase_id,
-        refund_id=refund["id"],
-        amount=refund.get("amount"),
-        currency=refund.get("currency"),
+        refund_id=refund.id,
+        amount=refund.amount,
+        currency=refund.currency,
     )
     ctx.step.send_event("refund-completed", REFUND_COMPLETED.build(completed, id=f"refund-completed-{action_id}"))
     return RefundOutcome(done=True, refund=refund, access=access)
 
 
-def _settled(ctx: inngest.ContextSync, action_id: str, refund: dict[str, Any]) -> dict[str, Any]:
+def _settled(ctx: inngest.ContextSync, action_id: str, refund: Refund) -> Refund:
     """Wait while Stripe has the refund `pending`/`requires_action`: its webhook wakes us, a poll covers a missed one."""
     for n, wait in enumerate(steps.refund_waits(), start=1):
-        if refund.get("status") not in WAITING:
+        if refund.status not in WAITING:
             break
         update = ctx.step.wait_for_event(
             f"await-refund-update-{n}", event=REFUND_UPDATED.name, if_exp=REFUND_UPDATE_MATCH.expression, timeout=wait
         )
         if update is not None:
-            refund = ctx.step.run(f"record-refund-update-{n}", steps.record_refund_update, action_id, dict(update.data))
+            refund = ctx.step.run(f"record-refund-update-{n}", steps.record_refund_update, action_id,
+                                  REFUND_UPDATED.parse(update.data), output_type=Refund)
         else:
-            refund = ctx.step.run(f"check-refund-{n}", steps.check_refund, action_id, refund["id"])
+            refund = ctx.step.run(f"check-refund-{n}", steps.check_refund, action_id, refund.id, output_type=Refund)
     return refund
 
 
@@ -118,25 +118,23 @@ POLICY = "app policy"  # `decided_by` when no human had to approve
     trigger=inngest.TriggerEvent(event=ACTION_APPROVED.name),
     idempotency="event.data.actionId",
     retries=3,
+    output_type=FinishedAction,
 )
-def execute_approved_action(ctx: inngest.ContextSync) -> dict[str, Any]:
-    """The finished action (`FinishedAction`: `status` completed|failed), or why it was left alone (`skipped`).
-
-    JSON, not a model, while the inbound run (its invoker) reads it as a dict.
-    """
+def execute_approved_action(ctx: inngest.ContextSync) -> FinishedAction:
+    """The action as this run left it: completed (`done`) or failed, or why the run left it alone (`reason`)."""
     approved = ACTION_APPROVED.parse(ctx.event.data)
     action_id = approved.action_id
 
     claimed = ctx.step.run("claim-action", steps.claim, action_id, ctx.run_id, output_type=Claim)
     if not claimed.done or claimed.action is None:
-        return {"id": action_id, "status": claimed.status, "skipped": claimed.reason}
+        return FinishedAction(done=False, reason=claimed.reason, id=action_id, status=claimed.status)
     action = claimed.action
 
     outcome = _execute(ctx, action)
     finished = ctx.step.run("finish-action", steps.finish, action_id, ctx.run_id, outcome, output_type=FinishedAction)
     ctx.step.run("comment-outcome", steps.comment_outcome, action.conversation_id, finished, approved.decided_by,
                  output_type=Comment)
-    return finished.model_dump(mode="json")
+    return finished
 
 
 FUNCTIONS = [execute_approved_action, process_refund]

@@ -1,4 +1,4 @@
-"""What the actions workflow's steps take and return (see `lib.workflows.results`)."""
+"""What the actions workflow's steps take and return (see `lib.workflows.results`, home of `FinishedAction`, which the inbound run reads too)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from lib.workflows.results import Comment, StepResult
+from lib.payments.refunds import Refund
+from lib.workflows.results import Comment, FinishedAction, StepResult
 
-__all__ = ["AccessRevoked", "ActionToRun", "Claim", "Comment", "Execution", "FinishedAction", "Refunded", "RefundOutcome"]
+__all__ = ["AccessRevoked", "ActionToRun", "Claim", "Comment", "Execution", "FinishedAction", "Refund", "Refunded",
+           "RefundOutcome"]
 
 
 class ActionToRun(BaseModel):
@@ -37,20 +39,10 @@ class Execution(StepResult):
     manual: bool = False
 
 
-class FinishedAction(BaseModel):
-    """`finish-action`: the action as recorded, once."""
-
-    id: str
-    type: str
-    status: str
-    result: dict[str, Any] | None = None
-    error: str | None = None
-
-
 class Refunded(StepResult):
     """`stripe-refund`: the refund Stripe made, or its refusal (`code`: Stripe's error code)."""
 
-    refund: dict[str, Any] | None = None
+    refund: Refund | None = None
     code: str | None = None
 
 
@@ -61,7 +53,7 @@ class AccessRevoked(StepResult):
 
 
 class RefundOutcome(StepResult):
-    """`process-refund`'s output: the settled refund and what happened to access."""
+    """`process-refund`'s output (and a refund action's result): the settled refund and what happened to access."""
 
-    refund: dict[str, Any] | None = None
+    refund: Refund | None = None
     access: AccessRevoked | None = None

@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lib import audit
-from lib.actions import store
 from lib.actions.kinds import ActionType
-from lib.workflows.actions.models import AccessRevoked, ActionToRun, Claim, Comment, Execution, FinishedAction, Refunded
+from lib.inngest.events import RefundUpdated
+from lib.payments.refunds import WAITING, Refund
+from lib.workflows.actions.models import AccessRevoked, ActionToRun, Claim, Comment, Execution, FinishedAction, Refunded, RefundOutcome
+
+if TYPE_CHECKING:
+    from lib.actions.store import ActionRecord  # the store (and SQLAlchemy) loads when a step runs: lib.workflows' import rule
 
 logger = logging.getLogger("support.actions")
 
@@ -34,6 +38,7 @@ REQUIRED = {
 
 def claim(action_id: str, run_id: str) -> Claim:
     """Take the action for this run: approved ones, or proposed ones that need no approval."""
+    from lib.actions import store
     record = store.get_action(action_id)
     if record is None:
         return Claim(done=False, reason=f"no action {action_id!r} is stored")
@@ -47,7 +52,8 @@ def claim(action_id: str, run_id: str) -> Claim:
     return Claim(done=True, action=ActionToRun.model_validate(claimed.model_dump()), status=claimed.status)
 
 
-def _stored(action_id: str) -> store.ActionRecord:
+def _stored(action_id: str) -> ActionRecord:
+    from lib.actions import store
     record = store.get_action(action_id)
     if record is None:
         raise LookupError(f"action {action_id!r} vanished while its run held it")
@@ -56,6 +62,7 @@ def _stored(action_id: str) -> store.ActionRecord:
 
 def finish(action_id: str, run_id: str, outcome: Execution) -> FinishedAction:
     """Record the outcome once; a repeat returns what was recorded."""
+    from lib.actions import store
     from lib.db.models import utcnow
 
     status = store.COMPLETED if outcome.done else store.FAILED
@@ -67,7 +74,8 @@ def finish(action_id: str, run_id: str, outcome: Execution) -> FinishedAction:
     if changed:
         audit.record(ACTOR, f"action.{status}", action_id=action_id, conversation_id=record.conversation_id,
                      run_id=run_id, error=fields["error"])
-    return FinishedAction(id=record.id, type=record.type, status=record.status, result=record.result, error=record.error)
+    return FinishedAction(done=record.status == store.COMPLETED, reason=record.error, id=record.id, type=record.type,
+                          status=record.status, result=record.result)
 
 
 def failure(reason: str, *, manual: bool = False) -> Execution:
@@ -119,26 +127,25 @@ def stripe_refund(action_id: str, purchase_id: str, reason: str) -> Refunded:
     request may still be running at Stripe; a new key could refund twice, the same key
     cannot). `RefundUnsure` is raised after the state is stored, so the step retries.
     """
-    from lib.apps.registry import get_app_by_id
-    from lib.payments.refunds import RefundRefused, RefundUnsure, create_refund, find_refund
+    from lib.actions import store
+    from lib.payments.refunds import RefundRefused, RefundUnsure, StripeAttempt, create_refund, find_refund
 
     record = store.get_action(action_id)
     if record is None:
         return Refunded(done=False, reason=f"no action {action_id!r} is stored", code="unknown_action")
     params = record.parameters or {}
-    app = get_app_by_id(record.app_id) if record.app_id is not None else None
-    account = app.stripe_account if app else None
-    state = dict((record.result or {}).get(store.ATTEMPT_KEY) or {"attempt": 0})
+    account = _stripe_account(record)
+    state = store.stripe_attempt(record)
     try:
-        if state.get("unsure"):
+        if state.unsure:
             found = find_refund(action_id=action_id, purchase_id=purchase_id, stripe_account=account, parameters=params)
             if found is not None:
                 audit.record("stripe", "refund.reconciled", action_id=action_id, conversation_id=record.conversation_id,
-                             refund_id=found["id"], attempt=state["attempt"])
+                             refund_id=found.id, attempt=state.attempt)
                 store.remember_refund(action_id, found)
                 return Refunded(done=True, refund=found)
-            state = {"attempt": state["attempt"] + (1 if state["unsure"] == "5xx" else 0)}
-            store.merge_result(action_id, **{store.ATTEMPT_KEY: state})  # before the request: a crash now must not reuse a spent key
+            state = StripeAttempt(attempt=state.attempt + (1 if state.unsure == "5xx" else 0))
+            store.remember_attempt(action_id, state)  # before the request: a crash now must not reuse a spent key
         refund = create_refund(
             action_id=action_id,
             purchase_id=purchase_id,
@@ -146,17 +153,25 @@ def stripe_refund(action_id: str, purchase_id: str, reason: str) -> Refunded:
             reason=reason,
             stripe_account=account,
             parameters=params,
-            attempt=state["attempt"],
+            attempt=state.attempt,
         )
     except RefundRefused as exc:
         audit.record("stripe", "refund.refused", action_id=action_id, conversation_id=record.conversation_id, code=exc.code, error=str(exc))
         return Refunded(done=False, reason=str(exc), code=exc.code)
     except RefundUnsure as exc:
-        store.merge_result(action_id, **{store.ATTEMPT_KEY: {"attempt": state["attempt"], "unsure": exc.kind}})
-        logger.warning("refund for action %s, attempt %d: %s; the retry reconciles first", action_id, state["attempt"], exc)
+        store.remember_attempt(action_id, StripeAttempt(attempt=state.attempt, unsure=exc.kind))
+        logger.warning("refund for action %s, attempt %d: %s; the retry reconciles first", action_id, state.attempt, exc)
         raise
     store.remember_refund(action_id, refund)
     return Refunded(done=True, refund=refund)
+
+
+def _stripe_account(record: ActionRecord | None) -> str | None:
+    """The connected account the action's app refunds on (`Stripe-Account`), if any."""
+    from lib.apps.registry import get_app_by_id
+
+    app = get_app_by_id(record.app_id) if record is not None and record.app_id is not None else None
+    return app.stripe_account if app else None
 
 
 def refund_waits() -> list[timedelta]:
@@ -177,52 +192,44 @@ def refund_waits() -> list[timedelta]:
     return waits
 
 
-def _stored_refund(action_id: str) -> dict[str, Any]:
-    record = store.get_action(action_id)
-    refund = ((record.result if record else None) or {}).get("refund")
-    if not refund:
-        raise LookupError(f"action {action_id!r} holds no Stripe refund")
-    return dict(refund)
-
-
-def check_refund(action_id: str, refund_id: str) -> dict[str, Any]:
+def check_refund(action_id: str, refund_id: str) -> Refund:
     """Poll: the refund as Stripe has it now, stored on the action."""
-    from lib.apps.registry import get_app_by_id
+    from lib.actions import store
     from lib.payments.refunds import retrieve_refund
 
-    record = store.get_action(action_id)
-    app = get_app_by_id(record.app_id) if record is not None and record.app_id is not None else None
-    refund = retrieve_refund(refund_id, stripe_account=app.stripe_account if app else None)
+    refund = retrieve_refund(refund_id, stripe_account=_stripe_account(store.get_action(action_id)))
     store.remember_refund(action_id, refund)
     return refund
 
 
-def record_refund_update(action_id: str, update: dict[str, Any]) -> dict[str, Any]:
+def record_refund_update(action_id: str, update: RefundUpdated) -> Refund:
     """A `stripe/refund.updated` event (Stripe's signed webhook) for the action's refund: its status, stored."""
-    refund = _stored_refund(action_id)
-    if update.get("refundId") != refund["id"]:
-        logger.warning("action %s: an update for refund %s, not ours (%s); ignored", action_id, update.get("refundId"), refund["id"])
+    from lib.actions import store
+    refund = store.stored_refund(store.get_action(action_id))
+    if refund is None:
+        raise LookupError(f"action {action_id!r} holds no Stripe refund")
+    if update.refund_id != refund.id:
+        logger.warning("action %s: an update for refund %s, not ours (%s); ignored", action_id, update.refund_id, refund.id)
         return refund
-    refund["status"] = update.get("status")
-    if update.get("failureReason"):
-        refund["failureReason"] = update["failureReason"]
+    refund = refund.model_copy(update={"status": update.status, "failure_reason": update.failure_reason or refund.failure_reason})
     store.remember_refund(action_id, refund)
     return refund
 
 
-def refund_not_done(refund: dict[str, Any], waited: timedelta | None = None) -> str:
+def refund_not_done(refund: Refund, waited: timedelta | None = None) -> str:
     """Why a created refund does not complete the action, for the run's error and the Front comment."""
-    what = f"Stripe refund {refund.get('id')} ({refund.get('amount')} {str(refund.get('currency') or '').upper()})"
-    if refund.get("status") in ("pending", "requires_action"):
+    what = refund.describe()
+    if refund.status in WAITING:
         hours = round(waited.total_seconds() / 3600) if waited else "?"
-        return (f"{what} is still {refund.get('status')} after {hours} h; follow it in Stripe's dashboard "
+        return (f"{what} is still {refund.status} after {hours} h; follow it in Stripe's dashboard "
                 "and revoke access once it succeeds")
-    reason = f": {refund['failureReason']}" if refund.get("failureReason") else ""
-    return f"{what} {refund.get('status')}{reason}; the customer got nothing back and access was left as it was"
+    reason = f": {refund.failure_reason}" if refund.failure_reason else ""
+    return f"{what} {refund.status}{reason}; the customer got nothing back and access was left as it was"
 
 
 def revoke_access(action_id: str, purchase_id: str, reason: str) -> AccessRevoked:
     """Tell the app to revoke what was refunded; unsupported or refused is recorded, not retried."""
+    from lib.actions import store
     from lib.apps.integration import IntegrationClient, IntegrationError, IntegrationUnavailable, IntegrationUnsupported
     from lib.apps.registry import get_app_by_id
 
@@ -246,16 +253,17 @@ def revoke_access(action_id: str, purchase_id: str, reason: str) -> AccessRevoke
 
 def describe(finished: FinishedAction, decided_by: str | None = None) -> str:
     """One comment for teammates in Front: what was done, or what they must do by hand."""
+    from lib.actions import store
     kind = finished.type.replace("_", " ")
     by = f" (approved by {decided_by})" if decided_by else ""
     if finished.status != store.COMPLETED:
-        return f"Support AI: the {kind}{by} was not carried out: {finished.error or finished.status}. Please handle it by hand."
+        return f"Support AI: the {kind}{by} was not carried out: {finished.reason or finished.status}. Please handle it by hand."
     result = finished.result or {}
     detail = ""
     if finished.type == ActionType.REFUND:
-        refund = result.get("refund") or {}
-        detail = f" Stripe refund {refund.get('id')} ({refund.get('amount')} {str(refund.get('currency') or '').upper()}, {refund.get('status')})."
-        access = AccessRevoked.model_validate(result.get("access") or {"done": False, "reason": "unknown"})
+        outcome = RefundOutcome.model_validate(result)
+        detail = f" {outcome.refund.describe(str(outcome.refund.status))}." if outcome.refund else ""
+        access = outcome.access or AccessRevoked(done=False, reason="unknown")
         if not access.done:
             detail += f" Access was NOT revoked ({access.reason or 'unknown'}): please revoke it by hand."
     elif finished.type == ActionType.MAGIC_LINK and isinstance(result.get("url"), str):

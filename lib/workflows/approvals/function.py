@@ -17,8 +17,6 @@ the truth, so whichever path got there first, one outcome is sent, once.
 
 from __future__ import annotations
 
-from typing import Any
-
 import inngest
 
 from lib.approvals import APPROVAL_TTL
@@ -33,7 +31,7 @@ from lib.inngest.events import (
     ActionRejected,
 )
 from lib.workflows.approvals import steps
-from lib.workflows.approvals.models import SlackUpdate, StoredDecision
+from lib.workflows.approvals.models import ApprovalOutcome, Notified, OpenRequest, SlackUpdate, StoredDecision
 from lib.workflows.results import Comment
 
 RETRIES = 3
@@ -44,13 +42,14 @@ RETRIES = 3
     name="Request human approval",
     trigger=inngest.TriggerEvent(event=APPROVAL_REQUESTED.name),
     retries=RETRIES,
+    output_type=ApprovalOutcome,
 )
-def request_approval(ctx: inngest.ContextSync) -> dict[str, Any]:
+def request_approval(ctx: inngest.ContextSync) -> ApprovalOutcome:
     requested = APPROVAL_REQUESTED.parse(ctx.event.data)
     action_id = requested.action_id
 
-    ctx.step.run("create-request", steps.create_request, action_id)
-    notified = ctx.step.run("notify-approvers", steps.notify_approvers, action_id)
+    ctx.step.run("create-request", steps.create_request, action_id, output_type=OpenRequest)
+    notified = ctx.step.run("notify-approvers", steps.notify_approvers, action_id, output_type=Notified)
     decided = ctx.step.wait_for_event(
         "wait-for-decision",
         event=APPROVAL_DECIDED.name,
@@ -61,8 +60,9 @@ def request_approval(ctx: inngest.ContextSync) -> dict[str, Any]:
     if decided is None:
         outcome = ctx.step.run("handle-timeout", steps.handle_timeout, action_id, output_type=StoredDecision)
     else:
-        outcome = ctx.step.run("record-decision", steps.record_decision, dict(decided.data), output_type=StoredDecision)
-        response_url = APPROVAL_DECIDED.parse(decided.data).response_url
+        decision = APPROVAL_DECIDED.parse(decided.data)
+        outcome = ctx.step.run("record-decision", steps.record_decision, decision, output_type=StoredDecision)
+        response_url = decision.response_url
 
     decided_by = outcome.decided_by or "unknown"
     if outcome.outcome == "approved":
@@ -73,12 +73,11 @@ def request_approval(ctx: inngest.ContextSync) -> dict[str, Any]:
         rejected = ActionRejected(action_id=action_id, conversation_id=requested.conversation_id,
                                   app_id=requested.app_id, decided_by=decided_by, reason=outcome.reason)
         ctx.step.send_event("send-outcome", ACTION_REJECTED.build(rejected, id=f"action-rejected-{action_id}"))
-    summary = {"actionId": action_id, "notified": notified, **outcome.model_dump(mode="json", by_alias=True, exclude_none=True)}
-    if notified.get("slack") and outcome.outcome in ("approved", "rejected", "expired"):
+    slack = None
+    if notified.slack and outcome.outcome in ("approved", "rejected", "expired"):
         slack = ctx.step.run("update-slack-message", steps.update_slack, action_id, response_url, ctx.attempt >= RETRIES,
                              output_type=SlackUpdate)
-        summary["slackUpdate"] = slack.model_dump(mode="json")
-    return summary
+    return ApprovalOutcome(action_id=action_id, notified=notified, slack_update=slack, **outcome.model_dump())
 
 
 @get_client().create_function(
@@ -89,7 +88,7 @@ def request_approval(ctx: inngest.ContextSync) -> dict[str, Any]:
     output_type=Comment,
 )
 def notify_rejection(ctx: inngest.ContextSync) -> Comment:
-    return ctx.step.run("comment-in-front", steps.comment_rejection, dict(ctx.event.data), output_type=Comment)
+    return ctx.step.run("comment-in-front", steps.comment_rejection, ACTION_REJECTED.parse(ctx.event.data), output_type=Comment)
 
 
 FUNCTIONS = [request_approval, notify_rejection]

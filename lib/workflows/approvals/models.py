@@ -1,19 +1,34 @@
-"""What the approval workflow's steps return (see `lib.workflows.results`)."""
+"""What the approval workflow's steps return (see `lib.workflows.results`).
+
+`Notified` and `SlackUpdate` are `lib.approvals.notify`'s, which makes them.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel
 
-from lib.workflows.results import StepResult
+from lib.approvals.notify import Notified, SlackUpdate
+from lib.inngest.events import CAMEL_CASE
+
+__all__ = ["ApprovalOutcome", "Notified", "OpenRequest", "SlackUpdate", "StoredDecision"]
+
+
+class OpenRequest(BaseModel):
+    """`create-request`: the approval request as opened (or found open by a retry)."""
+
+    model_config = CAMEL_CASE
+
+    action_id: str
+    status: str
+    expires_at: datetime
 
 
 class StoredDecision(BaseModel):
     """`record-decision` / `handle-timeout`: the request as stored, which is the truth whoever decided first."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+    model_config = CAMEL_CASE
 
     outcome: str  # approved | rejected | expired | pending | unknown (no request)
     decided_by: str | None = None
@@ -22,8 +37,9 @@ class StoredDecision(BaseModel):
     reason: str | None = None
 
 
-class SlackUpdate(StepResult):
-    """`update-slack-message`: how the message was updated (`via`: chat.update | response_url), or why not."""
+class ApprovalOutcome(StoredDecision):
+    """`request-approval`'s output: the stored decision, where approvers were told, and the Slack update."""
 
-    via: str | None = None
-    state: str | None = None
+    action_id: str
+    notified: Notified
+    slack_update: SlackUpdate | None = None

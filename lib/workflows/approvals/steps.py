@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from lib.approvals import APPROVAL_TTL
 from lib.inngest.events import ActionRejected, ApprovalDecided
-from lib.workflows.approvals.models import StoredDecision, SlackUpdate
+from lib.workflows.approvals.models import Notified, OpenRequest, SlackUpdate, StoredDecision
 from lib.workflows.results import Comment
 
 
-def create_request(action_id: str) -> dict[str, Any]:
+def create_request(action_id: str) -> OpenRequest:
+    """Open the approval request (a retry finds it open)."""
     from lib.approvals import store
 
     view = store.open_request(action_id, APPROVAL_TTL)
-    return {"actionId": view.action_id, "status": view.status, "expiresAt": view.expires_at.isoformat()}
+    return OpenRequest(action_id=view.action_id, status=view.status, expires_at=view.expires_at)
 
 
-def notify_approvers(action_id: str) -> dict[str, Any]:
+def notify_approvers(action_id: str) -> Notified:
+    """Tell approvers: Slack when configured, the web page always."""
     from lib.approvals.notify import notify_approvers as notify
 
     return notify(action_id)
@@ -35,11 +35,10 @@ def _stored_decision(action_id: str) -> StoredDecision:
     return StoredDecision(outcome=view.status)
 
 
-def record_decision(decided: dict[str, Any]) -> StoredDecision:
+def record_decision(event: ApprovalDecided) -> StoredDecision:
     """Record the awaited decision (a no-op if the endpoint already did); the stored decision wins."""
     from lib.approvals import store
 
-    event = ApprovalDecided.model_validate(decided)
     result = store.decide(event.action_id, event.decision, event.decided_by, event.channel, event.reason, handed_over=True)
     if result.outcome == "expired":
         store.expire(event.action_id)
@@ -60,23 +59,20 @@ def update_slack(action_id: str, response_url: str | None, last_attempt: bool) -
     from lib.approvals.slack import SlackGone
 
     try:
-        updated = update_slack_message(action_id, response_url)
+        return update_slack_message(action_id, response_url)
     except SlackGone as exc:
         return SlackUpdate(done=False, reason=str(exc))
     except Exception as exc:
         if not last_attempt:
             raise
         return SlackUpdate(done=False, reason=f"{type(exc).__name__}: {exc}")
-    return SlackUpdate(done=bool(updated.get("updated")), via=updated.get("updated"), reason=updated.get("why"),
-                       state=updated.get("state"))
 
 
-def comment_rejection(rejected: dict[str, Any]) -> Comment:
+def comment_rejection(event: ActionRejected) -> Comment:
     """Tell teammates in Front that the action was turned down (best effort)."""
     from lib.actions.store import get_action
     from lib.front.client import comment_best_effort
 
-    event = ActionRejected.model_validate(rejected)
     action = get_action(event.action_id)
     what = action.type if action else "the proposed action"
     text = f"Support AI: {what} was rejected by {event.decided_by}" + (f" ({event.reason})" if event.reason else "") + "."

@@ -52,7 +52,7 @@ def gather_context(inbound: InboundReceived) -> dict[str, Any]:
 
 def app_fallback(inbound: InboundReceived) -> dict[str, Any]:
     """What the event tells us about the app: its slug. `AppInfo`'s strict defaults: everything needs approval, no auto-send."""
-    from lib.agent.models import AppInfo
+    from lib.apps.registry import AppInfo
 
     return AppInfo(slug=inbound.app_id, name=inbound.app_id, front_inbox_id=inbound.inbox_id).model_dump(mode="json")
 

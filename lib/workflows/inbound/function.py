@@ -36,9 +36,9 @@ from lib.inngest.events import (
     InboundReceived,
 )
 from lib.workflows.inbound import steps
-from lib.workflows.inbound.models import AutoSendResult
 from lib.workflows.actions import POLICY, execute_approved_action
 from lib.routing import RouteDecision
+from lib.workflows.inbound.models import AutoSent, Comment, FinishedAction, NoReply, StoredAction
 
 THROTTLE = inngest.Throttle(key="event.data.conversationId", limit=1, period=timedelta(seconds=10))
 
@@ -59,45 +59,48 @@ def handle_inbound_message(ctx: inngest.ContextSync) -> dict[str, Any]:
         routed = ctx.step.run("route", steps.route_message, inbound, context, output_type=RouteDecision)
     except inngest.StepError as exc:
         # The classifier stayed unavailable through every retry: a person routes this one.
-        ctx.step.run("hand-to-human", steps.hand_to_human, inbound.conversation_id, f"routing failed: {exc}")
+        _hand_to_human(ctx, inbound.conversation_id, f"routing failed: {exc}")
         return {"processed": False, "action": None, "needsHuman": True, "route": None}
     route = routed.model_dump(mode="json")
     if routed.route == "no_reply":
-        settled = ctx.step.run("no-reply", steps.settle_no_reply, inbound.conversation_id, routed, context.app)
-        return {"processed": True, "route": route, "noReply": settled, "action": None, "draft": None, "agentMode": None}
-    if routed.route == "human":
-        handed = ctx.step.run("route-to-human", steps.route_to_human, inbound.conversation_id, routed)
-        return {"processed": True, "route": route, "needsHuman": True, "handOver": handed, "action": None, "draft": None,
+        settled = ctx.step.run("no-reply", steps.settle_no_reply, inbound.conversation_id, routed, context.app,
+                               output_type=NoReply)
+        return {"processed": True, "route": route, "noReply": settled.model_dump(mode="json"), "action": None, "draft": None,
                 "agentMode": None}
+    if routed.route == "human":
+        handed = ctx.step.run("route-to-human", steps.route_to_human, inbound.conversation_id, routed, output_type=Comment)
+        return {"processed": True, "route": route, "needsHuman": True, "handOver": handed.model_dump(mode="json"), "action": None,
+                "draft": None, "agentMode": None}
     try:
         decision = ctx.step.run("agent-reasoning", steps.reason, context, output_type=AgentDecision)
     except inngest.StepError as exc:
         # The agent stayed unavailable through every retry: a human answers this one.
-        ctx.step.run("hand-to-human", steps.hand_to_human, inbound.conversation_id, f"agent failed: {exc}")
+        _hand_to_human(ctx, inbound.conversation_id, f"agent failed: {exc}")
         return {"processed": False, "action": None, "needsHuman": True}
 
-    action = _handle_action(ctx, inbound, context, decision)
+    finished = _handle_action(ctx, inbound, context, decision)
+    action = finished.model_dump(mode="json") if finished else None
     app = context.app
-    action_failed = bool(action and action.get("status") == "failed")  # the gate keeps such a reply for a human
+    action_failed = finished is not None and finished.status == "failed"  # the gate keeps such a reply for a human
 
     draft = None
     if decision.draft_response:
-        body = steps.with_action_result(decision.draft_response, action)
+        body = steps.with_action_result(decision.draft_response, finished)
         try:
             draft = ctx.step.run("create-draft", steps.create_draft, inbound.conversation_id, ctx.run_id, body, app,
                                  decision.category, decision.confidence, routed.route, action_failed,
                                  _received_at(ctx.event.ts), output_type=DraftRecord)
         except inngest.StepError as exc:
             # Front kept refusing, or a setting is missing (failed at once): a human writes the reply.
-            ctx.step.run("hand-to-human", steps.hand_to_human, inbound.conversation_id, f"the draft could not be written: {exc}")
+            _hand_to_human(ctx, inbound.conversation_id, f"the draft could not be written: {exc}")
             return {"processed": False, "action": action, "draft": None, "needsHuman": True}
     else:
-        ctx.step.run("hand-to-human", steps.hand_to_human, inbound.conversation_id, "the agent wrote no reply")
+        _hand_to_human(ctx, inbound.conversation_id, "the agent wrote no reply")
 
     sent = None
     if draft and draft.send_after:
         ctx.step.sleep("wait-for-send", steps.auto_send_delay(app))
-        sent = ctx.step.run("auto-send", steps.auto_send, draft, output_type=AutoSendResult)
+        sent = ctx.step.run("auto-send", steps.auto_send, draft, output_type=AutoSent)
 
     return {
         "processed": True,
@@ -117,34 +120,41 @@ def _received_at(ts_ms: int) -> datetime | None:
     return datetime.fromtimestamp(ts_ms / 1000, tz=timezone.utc).replace(tzinfo=None) if ts_ms > 0 else None
 
 
+def _hand_to_human(ctx: inngest.ContextSync, conversation_id: str, reason: str) -> Comment:
+    """Flag the conversation for a person and say why in Front."""
+    return ctx.step.run("hand-to-human", steps.hand_to_human, conversation_id, reason, output_type=Comment)
+
+
 def _handle_action(
     ctx: inngest.ContextSync, inbound: InboundReceived, context: AgentContext, decision: AgentDecision
-) -> dict[str, Any] | None:
+) -> FinishedAction | None:
+    """The proposed action, stored: waiting for approval, or carried out under the app's policy."""
     if decision.action is None:
         return None
-    stored = ctx.step.run("store-action", steps.store_action, inbound, context, decision)
+    stored = ctx.step.run("store-action", steps.store_action, inbound, context, decision, output_type=StoredAction)
     if decision.requires_approval:
         request = ApprovalRequested(
-            action_id=stored["id"],
+            action_id=stored.id,
             conversation_id=inbound.conversation_id,
             app_id=inbound.app_id,
-            action=ActionSpec(type=stored["type"], parameters=stored["parameters"]),
+            action=ActionSpec(type=stored.type, parameters=stored.parameters),
             agent_reasoning=decision.reasoning or "",
-            customer_email=stored.get("customer_email"),
+            customer_email=stored.customer_email,
         )
-        ctx.step.send_event("request-approval", APPROVAL_REQUESTED.build(request, id=f"approval-requested-{stored['id']}"))
-        return {"id": stored["id"], "type": stored["type"], "status": "pending_approval"}
+        ctx.step.send_event("request-approval", APPROVAL_REQUESTED.build(request, id=f"approval-requested-{stored.id}"))
+        return FinishedAction(done=False, reason="waiting for approval", id=stored.id, type=stored.type,
+                              status="pending_approval")
 
     # The app's policy approves it: run it as its own (invoked) run, which a teammate's reply
     # cancelling this one cannot cut short, and use its result in the reply.
-    approved = ActionApproved(action_id=stored["id"], conversation_id=inbound.conversation_id,
+    approved = ActionApproved(action_id=stored.id, conversation_id=inbound.conversation_id,
                               app_id=inbound.app_id, decided_by=POLICY)
     try:
         finished = ctx.step.invoke("execute-action", function=execute_approved_action, data=approved.wire())
     except inngest.StepError as exc:
-        finished = {"status": "failed", "error": f"execute-approved-action failed: {exc}"}
-    return {"id": stored["id"], "type": stored["type"], "status": finished.get("status"),
-            "result": finished.get("result"), "error": finished.get("error") or finished.get("skipped")}
+        return FinishedAction(done=False, reason=f"execute-approved-action failed: {exc}", id=stored.id, type=stored.type,
+                              status="failed")
+    return finished.model_copy(update={"id": stored.id, "type": stored.type})  # a skipped run does not know the type
 
 
 FUNCTIONS = [handle_inbound_message]

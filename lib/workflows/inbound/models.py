@@ -1,15 +1,36 @@
-"""Typed outputs of `handle-inbound-message`'s draft steps (`create-draft` answers `lib.drafts.DraftRecord`)."""
+"""What the inbound workflow's own steps return; the context, route and decision are `lib.agent`'s and
+`lib.routing`'s models, and `create-draft` answers `lib.drafts.DraftRecord`."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
+from typing import Any
+
+from pydantic import BaseModel
+
+from lib.inngest.events import CAMEL_CASE
+from lib.workflows.results import Comment, FinishedAction, StepResult
+
+__all__ = ["AutoSent", "Comment", "FinishedAction", "NoReply", "StoredAction"]
 
 
-class AutoSendResult(BaseModel):
-    """What `auto-send` did: sent, or why not (a teammate took the draft over, or it was already handled)."""
+class StoredAction(BaseModel):
+    """`store-action`: the proposed action as stored (what the approval request or the invoked run needs)."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+    id: str
+    type: str
+    parameters: dict[str, Any]
+    status: str
+    requires_approval: bool
+    customer_email: str | None = None
 
-    sent: bool
-    reason: str | None = None
+
+class NoReply(StepResult):
+    """`no-reply`: what the app chose to do in Front with mail that needs no answer (`front_action`), and if it was done."""
+
+    model_config = CAMEL_CASE
+
+    front_action: str  # none | archive | tag
+
+
+class AutoSent(StepResult):
+    """`auto-send`: the draft went out (`done`), or why not (a teammate took it over, or it was already handled)."""

@@ -1,8 +1,8 @@
 """Bodies of the inbound-message steps: plain functions, each testable alone.
 
 `gather`, `route_message` and `reason` return the agent's and the router's pydantic
-models, `create_draft` a `DraftRecord` and `auto_send` an `AutoSendResult` (the function
-reads them back through `output_type`); the action steps still return JSON dicts.
+models, `store_action` a `StoredAction`, `create_draft` a `DraftRecord` and `auto_send` an
+`AutoSent` (the function reads them back through `output_type`).
 
 Each is safe to run twice (a step retried after it did its work but before its
 result was stored runs again): writes are keyed on the run or the message.
@@ -25,7 +25,7 @@ from lib.agent.models import AgentContext, AgentDecision, AppInfo
 from lib.inngest.events import InboundReceived
 from lib.routing import RouteDecision
 from lib.trust.gate import Verdict, auto_send_verdict
-from lib.workflows.inbound.models import AutoSendResult
+from lib.workflows.inbound.models import AutoSent, Comment, FinishedAction, NoReply, StoredAction
 
 logger = logging.getLogger("support.workflows")
 
@@ -55,7 +55,7 @@ def route_message(inbound: InboundReceived, context: AgentContext) -> RouteDecis
     return decision
 
 
-def settle_no_reply(conversation_id: str, routed: RouteDecision, app: AppInfo) -> dict[str, Any]:
+def settle_no_reply(conversation_id: str, routed: RouteDecision, app: AppInfo) -> NoReply:
     """Do what the app chose for mail that needs no answer: archive it, tag it, or leave it in the inbox.
 
     Best effort: a Front failure is logged and the conversation simply stays open, which is
@@ -70,13 +70,13 @@ def settle_no_reply(conversation_id: str, routed: RouteDecision, app: AppInfo) -
         tag = app.no_reply_tag_id
         done = best_effort(lambda: get_front().add_tags(conversation_id, [tag]), what="tagging a no-reply conversation")
     else:
-        return {"frontAction": "none", "done": True}
+        return NoReply(front_action="none", done=True)
     audit.record("workflow", "conversation.no_reply", conversation_id=conversation_id, front_action=choice, done=done,
                  reason=routed.reason)
-    return {"frontAction": choice, "done": done}
+    return NoReply(front_action=choice, done=done, reason=None if done else "Front refused; the conversation stays open")
 
 
-def route_to_human(conversation_id: str, routed: RouteDecision) -> dict[str, Any]:
+def route_to_human(conversation_id: str, routed: RouteDecision) -> Comment:
     """The router sent this to a person: flag the conversation and say why in a Front comment. No agent, no draft."""
     from lib import conversations
     from lib.front.client import comment_best_effort
@@ -84,8 +84,7 @@ def route_to_human(conversation_id: str, routed: RouteDecision) -> dict[str, Any
     reason = routed.reason or "routed to a person"
     conversations.mark_needs_human(conversation_id, f"routed: {reason}")
     text = f"Support AI did not draft a reply: this needs a person ({reason}). Please reply personally."
-    commented = comment_best_effort(conversation_id, text, what="Front comment for a routed hand-over")
-    return {"needsHuman": True, "reason": reason, "commented": commented}
+    return Comment(done=comment_best_effort(conversation_id, text, what="Front comment for a routed hand-over"), text=text)
 
 
 def reason(context: AgentContext) -> AgentDecision:
@@ -95,24 +94,23 @@ def reason(context: AgentContext) -> AgentDecision:
     return decide(context)
 
 
-def hand_to_human(conversation_id: str, reason: str) -> dict[str, Any]:
+def hand_to_human(conversation_id: str, reason: str) -> Comment:
     """Flag the conversation and leave teammates a comment in Front (best effort)."""
     from lib import conversations
     from lib.front.client import comment_best_effort
 
     conversations.mark_needs_human(conversation_id, reason)
     text = f"Support AI could not prepare an answer ({reason}). Please reply personally."
-    commented = comment_best_effort(conversation_id, text, what="Front comment for a hand-over")
-    return {"needsHuman": True, "reason": reason, "commented": commented}
+    return Comment(done=comment_best_effort(conversation_id, text, what="Front comment for a hand-over"), text=text)
 
 
-def store_action(inbound: InboundReceived, context: AgentContext, decision: AgentDecision) -> dict[str, Any]:
+def store_action(inbound: InboundReceived, context: AgentContext, decision: AgentDecision) -> StoredAction:
+    """Store the agent's proposed action (once per message: its id comes from the message) and audit the proposal."""
     from lib.actions.store import PROPOSED, action_id_for, create_action
 
     proposed = decision.action
     if proposed is None:
         raise ValueError("store-action needs a decision with an action")
-    user = (context.customer.user if context.customer else None) or {}
     record = create_action(
         action_id=action_id_for(inbound.conversation_id, inbound.message_id),
         conversation_id=inbound.conversation_id,
@@ -121,7 +119,7 @@ def store_action(inbound: InboundReceived, context: AgentContext, decision: Agen
         parameters=proposed.parameters,
         requires_approval=decision.requires_approval,
         agent_reasoning=decision.reasoning,
-        customer_email=user.get("email") or context.latest_message.sender_email,
+        customer_email=context.customer_email,
         status=PROPOSED,
         category=decision.category,
         confidence=decision.confidence,
@@ -136,7 +134,7 @@ def store_action(inbound: InboundReceived, context: AgentContext, decision: Agen
         approval_reason=decision.approval_reason,
         **_approval_brief(record.type, record.parameters, context, decision),
     )
-    return record.model_dump(mode="json", include={"id", "type", "parameters", "status", "requires_approval", "customer_email"})
+    return StoredAction.model_validate(record.model_dump())
 
 
 def _approval_brief(kind: str, parameters: dict[str, Any], context: AgentContext, decision: AgentDecision) -> dict[str, Any]:
@@ -145,9 +143,7 @@ def _approval_brief(kind: str, parameters: dict[str, Any], context: AgentContext
         "customer_message": context.latest_message.body,
         "draft_response": decision.draft_response,
     }
-    purchase_id = parameters.get("purchaseId")
-    purchases = context.customer.purchases if context.customer else []
-    purchase = next((p for p in purchases if isinstance(p, dict) and str(p.get("id")) == str(purchase_id)), None)
+    purchase = context.customer.purchase(parameters.get("purchaseId")) if context.customer else None
     if kind == "refund" and purchase is not None:
         brief["purchase"] = {key: purchase.get(key) for key in ("id", "product", "amount", "currency", "purchased_at")}
     return brief
@@ -158,11 +154,11 @@ def auto_send_delay(app: AppInfo) -> timedelta:
     return timedelta(seconds=app.auto_send_delay_seconds or AUTO_SEND_DELAY_SECONDS)
 
 
-def with_action_result(body: str, action: dict[str, Any] | None) -> str:
+def with_action_result(body: str, action: FinishedAction | None) -> str:
     """The reply, with what an action done in this run produced for the customer (a sign-in link)."""
-    if not action or action.get("type") != "magic_link" or action.get("status") != "completed":
+    if action is None or action.type != "magic_link" or not action.done:
         return body
-    url = (action.get("result") or {}).get("url")
+    url = (action.result or {}).get("url")
     return f"{body}\n\nYour sign-in link: {url}" if isinstance(url, str) else body
 
 
@@ -242,7 +238,7 @@ def auto_send_comment(verdict: Verdict, send_after: datetime | None) -> str:
     return f"Support AI will not send this draft automatically: {verdict.reason}. Please review and send it."
 
 
-def auto_send(draft: DraftRecord) -> AutoSendResult:
+def auto_send(draft: DraftRecord) -> AutoSent:
     """Send the draft unless a teammate got there first; the status change is the guard against double sends.
 
     A teammate who edited, sent or deleted our draft in Front has taken it over
@@ -254,7 +250,7 @@ def auto_send(draft: DraftRecord) -> AutoSendResult:
 
     conversation_id = draft.conversation_id
     if not conversations.set_draft_status(draft.id, DRAFT_SENDING):
-        return AutoSendResult(sent=False, reason="a teammate replied or the draft was already handled")
+        return AutoSent(done=False, reason="a teammate replied or the draft was already handled")
 
     from lib.front.client import FrontNotFound, get_front
 
@@ -270,7 +266,7 @@ def auto_send(draft: DraftRecord) -> AutoSendResult:
             if current is None or (version and current.get("version") != version):
                 conversations.set_draft_status(draft.id, DRAFT_SUPERSEDED, only_from=DRAFT_SENDING)
                 audit.record("workflow", "draft.taken_over", conversation_id=conversation_id, front_draft_id=front_draft_id)
-                return AutoSendResult(sent=False, reason="a teammate edited, sent or deleted the draft in Front")
+                return AutoSent(done=False, reason="a teammate edited, sent or deleted the draft in Front")
             version = current.get("version")
         sent = front.send_reply(conversation_id, conversations.draft_body(draft.id))
     except Exception:
@@ -284,4 +280,4 @@ def auto_send(draft: DraftRecord) -> AutoSendResult:
         best_effort(lambda: front.delete_draft(front_draft_id, version), what="deleting the sent draft")
     conversations.set_draft_status(draft.id, DRAFT_SENT, only_from=DRAFT_SENDING)
     audit.record("workflow", "draft.auto_sent", conversation_id=landed, front_draft_id=front_draft_id)
-    return AutoSendResult(sent=True)
+    return AutoSent(done=True)
