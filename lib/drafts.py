@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel
+
+from lib.inngest.events import CAMEL_CASE
 
 DRAFT_CREATED = "created"
 DRAFT_SENDING = "sending"
@@ -23,7 +24,7 @@ class DraftRecord(BaseModel):
     `version` is Front's draft version, known only right after creating (or re-reading) it.
     """
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+    model_config = CAMEL_CASE
 
     id: int
     conversation_id: str

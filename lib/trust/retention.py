@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel
+
 from lib.apps import RETENTION_DAYS
+from lib.inngest.events import CAMEL_CASE
 
 PENDING = ("created", "sending")  # statuses whose text auto-send may still need (with a send time)
 
@@ -21,7 +22,7 @@ PENDING = ("created", "sending")  # statuses whose text auto-send may still need
 class Purged(BaseModel):
     """What one retention pass removed."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+    model_config = CAMEL_CASE
 
     apps: int
     signals_deleted: int
