@@ -159,8 +159,14 @@ def _outcome(output: Any) -> str:
         bits.append(f"action {action['type']} {action.get('status')}")
     elif "action" in output and action is None and output.get("processed"):
         bits.append("no action")
-    if isinstance(output.get("draft"), dict):
-        bits.append("draft in Front")
+    draft, sent = output.get("draft"), output.get("autoSend")
+    if isinstance(sent, dict) and sent.get("done"):
+        bits.append("reply auto-sent")
+    elif isinstance(sent, dict):  # it was due to go out and did not
+        bits.append(f"draft in Front, not auto-sent: {sent.get('reason')}")
+    elif isinstance(draft, dict):
+        why = draft.get("autoSendReason")
+        bits.append(f"draft in Front, not auto-sent: {why}" if why else "draft in Front")
     if output.get("needsHuman"):
         bits.append("handed to a human")
     if output.get("status") in ("completed", "failed") and output.get("type"):
