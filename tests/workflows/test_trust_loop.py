@@ -103,7 +103,7 @@ def test_an_app_without_auto_send_gets_the_reason_stored_but_no_comment(front: F
 def test_the_draft_sent_as_it_was_is_unchanged_and_moves_trust_once(front: FakeFront, app: AppInfo) -> None:
     draft = steps.create_draft(CONVERSATION, "run-1", "Go to **Settings**, then *Export*.", app, CATEGORY, CONFIDENT)
     output = _reply(front, None, html=front.drafts[0]["body"])  # the teammate sent our draft: Front's HTML, no `text`
-    assert output["signal"] == {"recorded": True, "kind": "unchanged", "similarity": 1.0, "category": CATEGORY,
+    assert output["signal"] == {"done": True, "kind": "unchanged", "similarity": 1.0, "category": CATEGORY,
                                 "draftId": draft.id, "reason": None}
     assert _deliver("msg_out")["signal"]["reason"] == "already recorded"  # a replayed webhook counts once
     trusted = scores.trust_for(app.id, CATEGORY)
@@ -138,7 +138,7 @@ def test_our_own_auto_send_coming_back_from_front_is_not_a_teammate_reply(front:
     assert steps.auto_send(draft).done is True
     [sent_id] = [m for m in front.conversations[CONVERSATION]["message_ids"] if m.startswith("msg_sent")]
     output = _deliver(sent_id)  # Front's outbound webhook for the message our auto-send became
-    assert output["signal"] == {"recorded": False, "kind": None, "similarity": None, "category": None, "draftId": None,
+    assert output["signal"] == {"done": False, "kind": None, "similarity": None, "category": None, "draftId": None,
                                 "reason": "our own auto-send"}
     assert scores.trust_for(app.id, CATEGORY).samples == 50  # type: ignore[union-attr]
     # ... while a teammate's later message in the conversation is a follow-up, not a verdict on the sent draft

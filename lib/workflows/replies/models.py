@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from lib.inngest.events import CAMEL_CASE
+from lib.workflows.results import StepResult
 
 
 class _Camel(BaseModel):
@@ -17,15 +18,15 @@ class Superseded(_Camel):
     superseded_drafts: int
 
 
-class SignalRecorded(_Camel):
-    """The draft-vs-sent signal the reply gave (lib.trust), or why none was recorded."""
+class SignalRecorded(StepResult):
+    """The draft-vs-sent signal the reply gave (lib.trust): recorded (`done`), or why not."""
 
-    recorded: bool
+    model_config = CAMEL_CASE
+
     kind: str | None = None
     similarity: float | None = None
     category: str | None = None
     draft_id: int | None = None
-    reason: str | None = None
 
 
 class ReplyRecorded(Superseded):

@@ -42,14 +42,14 @@ def record_signal(reply: OutboundSent) -> SignalRecorded:
     from lib.trust import signals, store
 
     if store.already_recorded(reply.message_id):
-        return SignalRecorded(recorded=False, reason="already recorded")
+        return SignalRecorded(done=False, reason="already recorded")
     front = get_front()
     try:
         message = front.get_message(reply.message_id)
     except FrontNotFound:
-        return SignalRecorded(recorded=False, reason="Front no longer has the message")
+        return SignalRecorded(done=False, reason="Front no longer has the message")
     if _is_our_send(front, reply):
-        return SignalRecorded(recorded=False, reason="our own auto-send")
+        return SignalRecorded(done=False, reason="our own auto-send")
 
     draft = conversations.draft_to_judge(reply.conversation_id)
     comparison = signals.compare(signals.draft_text(draft.body) if draft else None, messages.text_of(message))
@@ -69,8 +69,8 @@ def record_signal(reply: OutboundSent) -> SignalRecorded:
         author=reply.author_email,
     ))
     if not recorded:
-        return SignalRecorded(recorded=False, reason="already recorded")
-    return SignalRecorded(recorded=True, kind=comparison.kind, similarity=comparison.similarity, category=category,
+        return SignalRecorded(done=False, reason="already recorded")
+    return SignalRecorded(done=True, kind=comparison.kind, similarity=comparison.similarity, category=category,
                           draft_id=draft.id if draft else None)
 
 
