@@ -124,7 +124,7 @@ class AuditLog(Base):
     """Append-only record of who did what, for support leads and for disputes."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_action_id", "action_id"),)
+    __table_args__ = (Index("ix_audit_log_action_id", "action_id"), Index("ix_audit_log_kind_at", "kind", "at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
