@@ -15,6 +15,9 @@ from sqlalchemy.orm import Session
 from lib.db.models import utcnow
 from devkit.executor import timing
 from devkit.executor.core import (
+    CLAIM_FOR,
+    CLAIMED,
+    SCHEDULED_OTHERS,
     CallPlan,
     DEFAULT_RETRIES,
     FAILED_EVENT,
@@ -138,15 +141,22 @@ class Calls:
         retries = ((((fn.config.get("steps") or {}).get("step") or {}).get("retries")) or {}).get("attempts")
         return (DEFAULT_RETRIES if retries is None else int(retries)) + 1
 
-    def apply(self, plan: CallPlan, outcome: Outcome) -> None:
-        """Turn the function's answer into steps, jobs and run status."""
+    def apply(self, plan: CallPlan, outcome: Outcome, *, claim_for: str | None = None) -> ExecutorJob | None:
+        """Turn the function's answer into steps, jobs and run status.
+
+        With `claim_for` (a worker's id), the first call this answer makes due now (the usual case:
+        the run's next request) is created claimed by that worker and returned, so the worker makes
+        it at once instead of a round through the scheduler's loop and a claim of its own. The
+        scheduler is woken only when something else may be due.
+        """
         self._inflight.release(plan.slots)  # first, so a failure below cannot leak a slot
         with self.lock, self.db.session() as s:
+            s.info[CLAIM_FOR] = claim_for
             self._job_done(s, plan.job_id)
             run = s.get(ExecutorRun, plan.run_id)
             fn = s.get(ExecutorFunction, plan.function_id)
             if run is None or fn is None or run.status in TERMINAL:
-                return
+                return None
             no_retry = outcome.headers.get("x-inngest-no-retry", "").lower() == "true"
             retry_after = timing.retry_after_seconds(outcome.headers.get("retry-after"))
             if outcome.status == 206 and isinstance(outcome.body, list):
@@ -163,7 +173,10 @@ class Calls:
                     run.error = error
                 else:
                     self._finish(s, run, RunStatus.FAILED, error=error, http_status=outcome.status)
-        self.wakeup.set()
+            claimed, others = s.info.get(CLAIMED), s.info.get(SCHEDULED_OTHERS, False)
+        if claimed is None or others:
+            self.wakeup.set()
+        return claimed
 
     def _apply_ops(
         self, s: Session, run: ExecutorRun, fn: ExecutorFunction, plan: CallPlan, ops: list[Any],

@@ -78,24 +78,35 @@ class Scheduler:
         return free
 
     def _run(self, job: ExecutorJob) -> None:
+        """Handle a job and then each next call of its run that is due at once, holding one worker slot."""
+        next_job: ExecutorJob | None = job
+        try:
+            while next_job is not None:
+                if self._stop.is_set() and next_job is not job:
+                    self.engine.release(next_job.id)  # stopping: a later start resumes it
+                    return
+                next_job = self._handle(next_job)
+        finally:
+            self._busy.release()
+
+    def _handle(self, job: ExecutorJob) -> ExecutorJob | None:
+        """One job; for a call, the run's next call if it is due now (claimed for this worker)."""
         try:
             if job.kind == "call":
                 plan = self.engine.prepare_call(job)
                 if plan is None:
-                    return
+                    return None
                 try:
                     outcome = driver.call(self._http, plan, signing_key=self.signing_key)
                 except Exception as exc:  # never leave a claimed job behind
                     logger.exception("calling %s failed", plan.function_id)
                     outcome = Outcome(status=None, error=f"{type(exc).__name__}: {exc}")
-                self.engine.apply(plan, outcome)
-            else:
-                self.engine.handle_timer(job)
+                return self.engine.apply(plan, outcome, claim_for=self.me)
+            self.engine.handle_timer(job)
         except Exception:
             logger.exception("executor job %s (%s) failed; releasing it", job.id, job.kind)
             try:
                 self.engine.release(job.id)
             except Exception:
                 logger.exception("could not release job %s; it resumes on the next start", job.id)
-        finally:
-            self._busy.release()
+        return None
