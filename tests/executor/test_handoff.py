@@ -1,8 +1,9 @@
 """The worker that applies an answer makes the run's next request itself, and the executor commits without fsync.
 
-Engine-level: the answer's next call is born claimed by the applying worker (no scheduler
-round, no second claim), anything else the answer makes due still wakes the scheduler, and
-the executor's SQLite connections use `synchronous=NORMAL` while the service's keep FULL.
+Engine-level: the answer's next call is born claimed by the applying worker and prepared in
+the same transaction (no scheduler round, no second claim), anything else the answer makes
+due still wakes the scheduler, and the executor's SQLite connections use `synchronous=NORMAL`
+while the service's keep FULL.
 """
 
 from __future__ import annotations
@@ -54,14 +55,15 @@ def test_a_step_answer_hands_the_next_call_to_the_applying_worker(engine: Engine
     plan = _first_call(engine)
     ran = Outcome(status=206, body=[{"op": "StepRun", "id": "s1", "name": "one", "displayName": "one", "data": 1}])
 
-    claimed = engine.apply(plan, ran, claim_for="worker-1")
+    following = engine.apply(plan, ran, claim_for="worker-1")
 
-    assert claimed is not None and claimed.run_id == plan.run_id and claimed.kind == "call" and claimed.step_id is None
-    assert claimed.claimed_by == "worker-1"
+    assert following is not None and following.run_id == plan.run_id and following.step_id is None
+    assert following.body["steps"] == {"s1": {"data": 1}} and following.body["ctx"]["stack"]["stack"] == ["s1"]
+    with engine.db.session() as s:
+        job = s.get(ExecutorJob, following.job_id)
+        assert job is not None and job.kind == "call" and job.claimed_by == "worker-1" and not job.done
     assert _unclaimed_due(engine) == [] and engine.claim_due("other", 8) == []  # nobody else can take it
     assert not engine.wakeup.is_set()  # nothing else is due: the scheduler sleeps on
-    follow_up = engine.prepare_call(claimed)
-    assert follow_up is not None and follow_up.body["steps"] == {"s1": {"data": 1}}
 
 
 def test_the_final_answer_hands_nothing_over_and_wakes_the_scheduler(engine: Engine) -> None:
@@ -76,9 +78,9 @@ def test_parallel_steps_leave_the_rest_to_the_scheduler(engine: Engine) -> None:
     plan = _first_call(engine)
     planned = [{"op": "StepPlanned", "id": step_id, "name": step_id, "displayName": step_id} for step_id in ("a", "b")]
 
-    claimed = engine.apply(plan, Outcome(status=206, body=planned), claim_for="worker-1")
+    following = engine.apply(plan, Outcome(status=206, body=planned), claim_for="worker-1")
 
-    assert claimed is not None and claimed.step_id == "a"
+    assert following is not None and following.step_id == "a"
     assert [job.step_id for job in _unclaimed_due(engine)] == ["b"]
     assert engine.wakeup.is_set()
 
