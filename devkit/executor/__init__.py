@@ -80,9 +80,10 @@ class Executor:
         from devkit.executor.scheduler import Scheduler
         from devkit.executor.server import build_app
 
-        from devkit.executor.models import create_tables
+        from devkit.executor.models import commit_without_fsync, create_tables
 
         self.database = make_database(database_url or config.database_url())
+        commit_without_fsync(self.database.engine)
         create_tables(self.database.engine)  # the executor's tables are its own, not the service's migrations
         # None: read the environment; "": explicitly no key.
         self.signing_key = (signing_key if signing_key is not None else config.env("INNGEST_SIGNING_KEY")) or None

@@ -15,6 +15,9 @@ from sqlalchemy.orm import Session
 from lib.db.models import utcnow
 from devkit.executor import timing
 from devkit.executor.core import (
+    CLAIM_FOR,
+    CLAIMED,
+    SCHEDULED_OTHERS,
     CallPlan,
     DEFAULT_RETRIES,
     FAILED_EVENT,
@@ -47,77 +50,86 @@ class Calls:
     def prepare_call(self, job: ExecutorJob) -> CallPlan | None:
         """Admission (throttle, concurrency) and the request body; None when nothing to call now."""
         with self.lock, self.db.session() as s:
-            run = s.get(ExecutorRun, job.run_id)
-            if run is None or run.status in TERMINAL:
-                self._job_done(s, job.id)
+            return self._prepare(s, job)
+
+    def _prepare(self, s: Session, job: ExecutorJob) -> CallPlan | None:
+        """`prepare_call` inside a transaction already open (and locked): `apply` prepares the call it claimed."""
+        run = s.get(ExecutorRun, job.run_id)
+        if run is None or run.status in TERMINAL:
+            self._job_done(s, job.id)
+            return None
+        fn = s.get(ExecutorFunction, run.function_id)
+        if fn is None:
+            self._job_done(s, job.id)
+            self._finish(s, run, RunStatus.FAILED, error={"name": "FunctionNotFound", "message": f"function {run.function_id} is not registered"})
+            return None
+        now = utcnow()
+        throttle = fn.config.get("throttle")
+        if run.started_at is None and throttle:
+            period = (timing.parse_duration(throttle.get("period")) or 60) * self.time_scale
+            window_start = now - timedelta(seconds=period)
+            started = s.scalars(
+                select(ExecutorRun.started_at)
+                .where(
+                    ExecutorRun.function_id == fn.id,
+                    ExecutorRun.throttle_key == run.throttle_key,
+                    ExecutorRun.started_at.is_not(None),
+                    ExecutorRun.started_at > window_start,
+                )
+                .order_by(ExecutorRun.started_at)
+            ).all()
+            limit = int(throttle.get("limit") or 1)
+            if len(started) >= limit:
+                self._job_retry_at(s, job.id, started[len(started) - limit] + timedelta(seconds=period))
                 return None
-            fn = s.get(ExecutorFunction, run.function_id)
-            if fn is None:
-                self._job_done(s, job.id)
-                self._finish(s, run, RunStatus.FAILED, error={"name": "FunctionNotFound", "message": f"function {run.function_id} is not registered"})
-                return None
-            now = utcnow()
-            throttle = fn.config.get("throttle")
-            if run.started_at is None and throttle:
-                period = (timing.parse_duration(throttle.get("period")) or 60) * self.time_scale
-                window_start = now - timedelta(seconds=period)
-                started = s.scalars(
-                    select(ExecutorRun.started_at)
-                    .where(
-                        ExecutorRun.function_id == fn.id,
-                        ExecutorRun.throttle_key == run.throttle_key,
-                        ExecutorRun.started_at.is_not(None),
-                        ExecutorRun.started_at > window_start,
-                    )
-                    .order_by(ExecutorRun.started_at)
-                ).all()
-                limit = int(throttle.get("limit") or 1)
-                if len(started) >= limit:
-                    self._job_retry_at(s, job.id, started[len(started) - limit] + timedelta(seconds=period))
-                    return None
-            wanted = concurrency_slots(fn.id, fn.config, lambda option: self._key(option, run.event))
-            if not self._inflight.acquire(wanted):
-                self._job_retry_at(s, job.id, now + timedelta(milliseconds=50))
-                return None
-            slots = tuple(slot for slot, _ in wanted)
-            if run.started_at is None:
-                run.started_at = now
-            run.status = RunStatus.RUNNING
-            steps = s.scalars(select(ExecutorStep).where(ExecutorStep.run_id == run.id).order_by(ExecutorStep.updated_at, ExecutorStep.id)).all()
-            memo: dict[str, Any] = {}
-            stack: list[str] = []
-            attempt = run.attempt
-            # Inngest asks the SDK to plan (not run) a new step only while parallel steps are still
-            # out (a RACE discovery); once a group is done the next `step.run` runs in that request.
-            pending = any(step.status in PENDING_STEP for step in steps)
-            for step in steps:
-                if step.status == StepStatus.COMPLETED:
-                    memo[step.step_id] = {"data": step.output}
-                    stack.append(step.step_id)
-                elif step.status == StepStatus.FAILED:
-                    memo[step.step_id] = {"error": _error_memo(step.error)}
-                    stack.append(step.step_id)
-                if job.step_id and step.step_id == job.step_id:
-                    attempt = max(attempt, step.attempt)  # the step's retries, or the function's
-            body = {
-                "event": run.event,
-                "events": [run.event],
-                "steps": memo,
-                "ctx": {
-                    "run_id": run.id,
-                    "attempt": attempt,
-                    "max_attempts": self._max_attempts(fn),
-                    "disable_immediate_execution": pending and job.step_id is None,
-                    "use_api": False,
-                    "stack": {"stack": stack, "current": len(stack)},
-                },
+        wanted = concurrency_slots(fn.id, fn.config, lambda option: self._key(option, run.event))
+        if not self._inflight.acquire(wanted):
+            self._job_retry_at(s, job.id, now + timedelta(milliseconds=50))
+            return None
+        slots = tuple(slot for slot, _ in wanted)
+        if run.started_at is None:
+            run.started_at = now
+        run.status = RunStatus.RUNNING
+        steps = s.scalars(select(ExecutorStep).where(ExecutorStep.run_id == run.id).order_by(ExecutorStep.updated_at, ExecutorStep.id)).all()
+        memo: dict[str, Any] = {}
+        stack: list[str] = []
+        attempt = run.attempt
+        # Inngest asks the SDK to plan (not run) a new step only while parallel steps are still
+        # out (a RACE discovery); once a group is done the next `step.run` runs in that request.
+        pending = any(step.status in PENDING_STEP for step in steps)
+        for step in steps:
+            if step.status == StepStatus.COMPLETED:
+                memo[step.step_id] = {"data": step.output}
+                stack.append(step.step_id)
+            elif step.status == StepStatus.FAILED:
+                memo[step.step_id] = {"error": _error_memo(step.error)}
+                stack.append(step.step_id)
+            if job.step_id and step.step_id == job.step_id:
+                attempt = max(attempt, step.attempt)  # the step's retries, or the function's
+        body = {
+            "event": run.event,
+            "events": [run.event],
+            "steps": memo,
+            "ctx": {
+                "run_id": run.id,
+                "attempt": attempt,
+                "max_attempts": self._max_attempts(fn),
+                "disable_immediate_execution": pending and job.step_id is None,
                 "use_api": False,
-                "version": 1,
-            }
-            if len(json.dumps(body, separators=(",", ":"), default=str)) > self.max_request_bytes:
-                # Too big to send: the SDK fetches the state from `/v0/runs/<id>/actions` and `/batch`.
-                body["steps"], body["events"], body["use_api"], body["ctx"]["use_api"] = {}, [], True, True
-            return CallPlan(job.id, run.id, fn.id, fn.url, body, job.step_id, slots)
+                "stack": {"stack": stack, "current": len(stack)},
+            },
+            "use_api": False,
+            "version": 1,
+        }
+        if len(json.dumps(body, separators=(",", ":"), default=str)) > self.max_request_bytes:
+            # Too big to send: the SDK fetches the state from `/v0/runs/<id>/actions` and `/batch`.
+            body["steps"], body["events"], body["use_api"], body["ctx"]["use_api"] = {}, [], True, True
+        return CallPlan(job.id, run.id, fn.id, fn.url, body, job.step_id, slots)
+
+    def abandon(self, plan: CallPlan) -> None:
+        """A prepared call that will not be made (the worker is stopping): its slots back, its job due again."""
+        self._inflight.release(plan.slots)
+        self.release(plan.job_id)
 
     def run_state(self, run_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
         """A run's events and memoised steps, for the SDK's `use_api` fetch; None for an unknown run."""
@@ -138,15 +150,24 @@ class Calls:
         retries = ((((fn.config.get("steps") or {}).get("step") or {}).get("retries")) or {}).get("attempts")
         return (DEFAULT_RETRIES if retries is None else int(retries)) + 1
 
-    def apply(self, plan: CallPlan, outcome: Outcome) -> None:
-        """Turn the function's answer into steps, jobs and run status."""
+    def apply(self, plan: CallPlan, outcome: Outcome, *, claim_for: str | None = None) -> CallPlan | None:
+        """Turn the function's answer into steps, jobs and run status.
+
+        With `claim_for` (a worker's id), the first call this answer makes due now (the usual case:
+        the run's next request) is created claimed by that worker and prepared in the same
+        transaction; its plan is returned, so the worker makes it at once instead of a round through
+        the scheduler's loop, a claim and a transaction of their own. The scheduler is woken only
+        when something else may be due.
+        """
         self._inflight.release(plan.slots)  # first, so a failure below cannot leak a slot
+        following: CallPlan | None = None
         with self.lock, self.db.session() as s:
+            s.info[CLAIM_FOR] = claim_for
             self._job_done(s, plan.job_id)
             run = s.get(ExecutorRun, plan.run_id)
             fn = s.get(ExecutorFunction, plan.function_id)
             if run is None or fn is None or run.status in TERMINAL:
-                return
+                return None
             no_retry = outcome.headers.get("x-inngest-no-retry", "").lower() == "true"
             retry_after = timing.retry_after_seconds(outcome.headers.get("retry-after"))
             if outcome.status == 206 and isinstance(outcome.body, list):
@@ -163,7 +184,14 @@ class Calls:
                     run.error = error
                 else:
                     self._finish(s, run, RunStatus.FAILED, error=error, http_status=outcome.status)
-        self.wakeup.set()
+            claimed = s.info.get(CLAIMED)
+            if claimed is not None:
+                s.flush()  # the job's id
+                following = self._prepare(s, claimed)
+            others = s.info.get(SCHEDULED_OTHERS, False)
+        if following is None or others:
+            self.wakeup.set()
+        return following
 
     def _apply_ops(
         self, s: Session, run: ExecutorRun, fn: ExecutorFunction, plan: CallPlan, ops: list[Any],

@@ -56,6 +56,9 @@ INVOKE_TIMEOUT_MESSAGE = "Timed out waiting for invoked function to complete"  #
 # Inngest's largest request to an SDK (4 MiB); a bigger state goes by `use_api`: the SDK fetches
 # `/v0/runs/<id>/actions` and `/batch` itself (inngest-py comm_lib/handler.py).
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
+# Session.info keys of a transaction that claims the next call for the worker applying an answer
+# (`Calls.apply`, `Events._schedule`): the worker's id, the job born claimed, whether other jobs were scheduled.
+CLAIM_FOR, CLAIMED, SCHEDULED_OTHERS = "executor.claim_for", "executor.claimed", "executor.scheduled_others"
 RACE = "race"  # StepPlanned `opts.parallelMode` of `ParallelMode.RACE` (inngest-py step_lib/base.py)
 
 

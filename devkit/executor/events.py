@@ -13,6 +13,9 @@ from sqlalchemy.orm import Session
 from lib.db.models import utcnow
 from devkit.executor import event_ids, expressions
 from devkit.executor.core import (
+    CLAIM_FOR,
+    CLAIMED,
+    SCHEDULED_OTHERS,
     ACTIVE,
     BadEvent,
     IDEMPOTENCY_WINDOW,
@@ -198,4 +201,12 @@ class Events:
             return ""
 
     def _schedule(self, s: Session, run_id: str, kind: str, step_id: str | None, due_at: Any) -> None:
-        s.add(ExecutorJob(run_id=run_id, kind=kind, step_id=step_id, due_at=due_at, done=False))
+        """A due job. The first call due now, in a transaction that claims for a worker
+        (`s.info[CLAIM_FOR]`, see `Calls.apply`), is born claimed by it (`s.info[CLAIMED]`)."""
+        job = ExecutorJob(run_id=run_id, kind=kind, step_id=step_id, due_at=due_at, done=False)
+        worker = s.info.get(CLAIM_FOR)
+        if worker and kind == "call" and CLAIMED not in s.info and due_at <= utcnow():
+            job.claimed_by, s.info[CLAIMED] = worker, job
+        else:
+            s.info[SCHEDULED_OTHERS] = True
+        s.add(job)

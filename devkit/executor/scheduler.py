@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from devkit.executor import driver
-from devkit.executor.engine import Engine, Outcome
+from devkit.executor.engine import CallPlan, Engine, Outcome
 from devkit.executor.models import ExecutorJob
 
 logger = logging.getLogger("support.executor")
@@ -78,24 +78,45 @@ class Scheduler:
         return free
 
     def _run(self, job: ExecutorJob) -> None:
+        """Handle a job and then each next call of its run that is due at once, holding one worker slot."""
+        try:
+            following = self._handle(job)
+            while following is not None:
+                if self._stop.is_set():
+                    self.engine.abandon(following)  # stopping: a later start makes it
+                    return
+                following = self._call(following)
+        finally:
+            self._busy.release()
+
+    def _handle(self, job: ExecutorJob) -> CallPlan | None:
+        """One job; after a call, the run's next call if it is due now (claimed and prepared for this worker)."""
         try:
             if job.kind == "call":
                 plan = self.engine.prepare_call(job)
-                if plan is None:
-                    return
-                try:
-                    outcome = driver.call(self._http, plan, signing_key=self.signing_key)
-                except Exception as exc:  # never leave a claimed job behind
-                    logger.exception("calling %s failed", plan.function_id)
-                    outcome = Outcome(status=None, error=f"{type(exc).__name__}: {exc}")
-                self.engine.apply(plan, outcome)
-            else:
-                self.engine.handle_timer(job)
+                return self._call(plan) if plan is not None else None
+            self.engine.handle_timer(job)
         except Exception:
             logger.exception("executor job %s (%s) failed; releasing it", job.id, job.kind)
+            self._release(job.id)
+        return None
+
+    def _call(self, plan: CallPlan) -> CallPlan | None:
+        """Make the request and apply the answer; the run's next call when it is due now."""
+        try:
             try:
-                self.engine.release(job.id)
-            except Exception:
-                logger.exception("could not release job %s; it resumes on the next start", job.id)
-        finally:
-            self._busy.release()
+                outcome = driver.call(self._http, plan, signing_key=self.signing_key)
+            except Exception as exc:  # never leave a claimed job behind
+                logger.exception("calling %s failed", plan.function_id)
+                outcome = Outcome(status=None, error=f"{type(exc).__name__}: {exc}")
+            return self.engine.apply(plan, outcome, claim_for=self.me)
+        except Exception:
+            logger.exception("executor job %s (call) failed; releasing it", plan.job_id)
+            self._release(plan.job_id)
+        return None
+
+    def _release(self, job_id: int) -> None:
+        try:
+            self.engine.release(job_id)
+        except Exception:
+            logger.exception("could not release job %s; it resumes on the next start", job_id)

@@ -10,6 +10,7 @@ to the app; other emails go to the app integration. A failing lookup becomes an
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from typing import Any, Callable
@@ -50,10 +51,20 @@ TOOL_MODELS: dict[str, type[BaseModel]] = {
 
 
 def tool_params() -> list[Any]:
-    """The tools as chat-completions parameters (strict JSON schemas from the models above)."""
+    """The tools as chat-completions parameters (strict JSON schemas from the models above).
+
+    Built once per process: the schemas never change, and building them (pydantic's JSON
+    schema, made strict by the SDK) cost about a millisecond per tool on every agent request.
+    A fresh list each call, so a caller may add to it; the SDK only reads the tools.
+    """
+    return list(_tool_params())
+
+
+@functools.cache
+def _tool_params() -> tuple[Any, ...]:
     import openai
 
-    return [openai.pydantic_function_tool(model, name=name, description=model.__doc__) for name, model in TOOL_MODELS.items()]
+    return tuple(openai.pydantic_function_tool(model, name=name, description=model.__doc__) for name, model in TOOL_MODELS.items())
 
 
 def execute(name: str, arguments: str | None, context: AgentContext) -> str:
