@@ -168,8 +168,9 @@ def auto_send_gate(
     """Whether this draft may go out without a teammate (lib.trust.gate), with the category's stored trust."""
     from lib.trust.scores import trust_for
 
+    trust = trust_for(app.id, category) if app.auto_send else None  # an app without auto-send needs no database read
     return auto_send_verdict(app, category=category, confidence=confidence, route=route, action_failed=action_failed,
-                             trust=trust_for(app.id, category))
+                             trust=trust)
 
 
 def create_draft(
