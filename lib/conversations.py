@@ -217,11 +217,4 @@ def draft_to_judge(conversation_id: str) -> JudgedDraft | None:
 
 
 def _record(row: Draft) -> DraftRecord:
-    return DraftRecord(
-        id=row.id,
-        conversation_id=row.conversation_id,
-        front_draft_id=row.front_draft_id,
-        status=row.status,
-        send_after=row.send_after,
-        auto_send_reason=row.auto_send_reason,
-    )
+    return DraftRecord.model_validate(row, from_attributes=True)

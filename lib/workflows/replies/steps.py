@@ -52,7 +52,8 @@ def record_signal(reply: OutboundSent) -> SignalRecorded:
         return SignalRecorded(done=False, reason="our own auto-send")
 
     draft = conversations.draft_to_judge(reply.conversation_id)
-    comparison = signals.compare(signals.draft_text(draft.body) if draft else None, messages.text_of(message))
+    sent_text = messages.text_of(message)
+    comparison = signals.compare(signals.draft_text(draft.body) if draft else None, sent_text)
     app_id = draft.app_id if draft and draft.app_id is not None else _app_id(reply.app_id)
     category = draft.category if draft else None
     recorded = store.record(store.NewSignal(
@@ -65,7 +66,7 @@ def record_signal(reply: OutboundSent) -> SignalRecorded:
         category=category,
         similarity=comparison.similarity,
         draft_text=draft.body if draft else None,
-        sent_text=messages.text_of(message),
+        sent_text=sent_text,
         author=reply.author_email,
     ))
     if not recorded:
