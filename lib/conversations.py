@@ -37,12 +37,15 @@ def mark_needs_human(conversation_id: str, reason: str) -> None:
     audit.record("workflow", "conversation.needs_human", conversation_id=conversation_id, reason=reason)
 
 
-def record_route(conversation_id: str, route: str, reason: str) -> None:
-    """Remember how the `route` step routed the conversation's latest message, and why."""
+def record_route(conversation_id: str, route: str, reason: str, **audited: object) -> None:
+    """Remember how the conversation's latest message was routed, and why, with its `conversation.routed`
+    audit entry in the same transaction (`audited`: the entry's other details)."""
     with get_db().session() as session:
         row = _conversation_row(session, conversation_id)
         row.route = route
         row.route_reason = reason[:500]
+        audit.record("router", "conversation.routed", conversation_id=conversation_id, session=session,
+                     route=route, reason=reason, **audited)
 
 
 def route_of(conversation_id: str) -> tuple[str | None, str | None]:

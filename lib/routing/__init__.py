@@ -5,7 +5,10 @@ What they leave open goes, with `OPENAI_API_KEY` set, to one small structured-ou
 classifier call (`lib.routing.classifier`, model `OPENAI_ROUTER_MODEL`); offline it is
 `respond`, so without a key only what a rule recognises is routed away. The decision
 carries its reason, the rule (or "classifier"/"default") and a category, so the run output,
-the audit log and the eval can all say why.
+the audit log and the eval can all say why. `route_without_model` is the part that needs no
+model call: the `gather-context` step applies it to what it gathered, so a message the rules
+decide costs no `route` step (one serve request fewer per message); only what the rules leave
+open to the classifier gets a `route` step of its own (a model call, retried alone).
 
 Why a `respond` rule. Routing pays only when it costs less than it saves: on the eval corpus
 the classifier used to run on every message the rules left open, nearly all of them plain
@@ -33,7 +36,7 @@ from pydantic import BaseModel
 from lib import config
 from lib.agent.models import AgentContext
 
-__all__ = ["Route", "RouteDecision", "route", "ROUTES"]
+__all__ = ["Route", "RouteDecision", "route", "route_without_model", "ROUTES"]
 
 logger = logging.getLogger("support.routing")
 
@@ -52,6 +55,18 @@ class RouteDecision(BaseModel):
 
 def route(context: AgentContext, *, seconds_since_auto_send: float | None = None) -> RouteDecision:
     """The route for the context's latest message. Raises `lib.agent.AgentUnavailable` only if the classifier fails."""
+    decision = route_without_model(context, seconds_since_auto_send=seconds_since_auto_send)
+    if decision is None:
+        from lib.routing import classifier
+
+        decision = classifier.classify(context)
+        _log(context, decision)
+    return decision
+
+
+def route_without_model(context: AgentContext, *, seconds_since_auto_send: float | None = None) -> RouteDecision | None:
+    """The route when no model call is needed: a rule's, or `respond` when no classifier is configured
+    (no `OPENAI_API_KEY`); None when only the classifier can tell. Pure: what it reads is its arguments and settings."""
     from lib.routing import rules
 
     latest = context.latest_message
@@ -71,10 +86,12 @@ def route(context: AgentContext, *, seconds_since_auto_send: float | None = None
         decision = RouteDecision(route=matched.route, reason=matched.reason, rule=matched.rule,  # type: ignore[arg-type]
                                  category=matched.category, source="rules")
     elif config.env("OPENAI_API_KEY"):
-        from lib.routing import classifier
-
-        decision = classifier.classify(context)
+        return None
     else:
         decision = RouteDecision(route="respond", reason="no rule matched; the agent answers", rule="default", source="default")
-    logger.info("routed %s: %s by %s (%s)", context.conversation_id, decision.route, decision.rule, decision.reason)
+    _log(context, decision)
     return decision
+
+
+def _log(context: AgentContext, decision: RouteDecision) -> None:
+    logger.info("routed %s: %s by %s (%s)", context.conversation_id, decision.route, decision.rule, decision.reason)

@@ -26,6 +26,8 @@ def test_an_automatic_reply_or_a_thank_you_ends_the_run_without_agent_or_draft(s
 
     assert run["status"] == "Completed", run
     assert run["output"]["route"]["route"] == "no_reply" and run["output"]["draft"] is None
+    # The rules decided inside gather-context: no `route` step, one serve request fewer.
+    assert [step["name"] for step in run["steps"]] == ["gather-context", "no-reply"]
     assert scene.front.drafts == [] and scene.front.comments == []
     assert conversations.route_of("cnv_auto")[0] == "no_reply"
 
@@ -56,6 +58,8 @@ def test_a_classifier_that_stays_down_hands_the_conversation_to_a_person(sqlite_
         [run] = scene.stack.wait_for_run("handle-inbound-message", timeout=60)
 
     assert run["output"]["needsHuman"] is True and run["output"]["route"] is None
+    route = [step for step in run["steps"] if step["name"] == "route"]  # the classifier's own step, retried alone
+    assert len(route) == 1 and route[0]["status"] == "Failed"
     assert scene.front.drafts == []
     assert any("routing failed" in c["body"] for c in scene.front.comments)
 
@@ -73,5 +77,6 @@ def test_a_clear_request_skips_the_classifier_and_still_reaches_a_person_when_th
 
     assert run["output"]["route"]["rule"] == "support_request" and run["output"]["route"]["route"] == "respond"
     assert len(openai.requests) == 1 and "tools" in openai.requests[0]  # the agent's call only, no classifier
+    assert [step["name"] for step in run["steps"]][:2] == ["gather-context", "agent-reasoning"]  # and no route step
     assert scene.front.drafts == [] and conversations.needs_human("cnv_rule_respond")
     assert any("the agent wrote no reply" in c["body"] for c in scene.front.comments)

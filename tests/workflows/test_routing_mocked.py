@@ -61,7 +61,7 @@ def test_an_out_of_office_reply_ends_the_run_with_no_model_call_and_no_draft(dat
     assert front.conversations[CONVERSATION]["status"] == "archived"  # the app's choice
     assert conversations.route_of(CONVERSATION)[0] == "no_reply"
     routed = [e for e in audit.entries(conversation_id=CONVERSATION) if e["kind"] == "conversation.routed"]
-    assert routed and routed[0]["details"]["rule"] == "auto_reply_subject"
+    assert len(routed) == 1 and routed[0]["details"]["rule"] == "auto_reply_subject"
     assert routed[0]["details"]["app_id"] == app.id  # the dashboard counts messages and routes per app from these rows
 
 
@@ -93,6 +93,10 @@ def test_an_open_question_is_classified_once_then_answered_with_category_stored(
     assert len(router_calls) == 1 and "tools" not in router_calls[0] and "parallel_tool_calls" not in router_calls[0]
     assert router_calls[0]["model"] == "gpt-4.1-nano"
     assert output["route"]["source"] == "classifier" and output["route"]["route"] == "respond"
+    # Routed once: gather-context left it to the `route` step, which recorded it.
+    routed = [e for e in audit.entries(conversation_id=CONVERSATION) if e["kind"] == "conversation.routed"]
+    assert [e["details"]["rule"] for e in routed] == ["classifier"]
+    assert conversations.route_of(CONVERSATION)[0] == "respond"
     assert len(openai.requests) > 1 and len(front.drafts) == 1
     # No purchases on record (no product app here): the fake brain asks which order, as a refund at 0.6.
     assert (output["category"], output["confidence"]) == ("refund", 0.6) and output["action"] is None
@@ -120,3 +124,59 @@ def test_a_message_right_after_our_auto_send_goes_to_a_person(database_url: str,
 
     assert output["route"]["rule"] == "loop_guard"
     assert openai.requests == [] and front.drafts == []
+
+
+def test_gathering_routes_by_the_rules_and_leaves_the_classifier_to_the_route_step(database_url: str, front: FakeFront,
+                                                                                   openai: FakeOpenAI) -> None:
+    from lib.workflows.inbound import steps
+
+    registry.create_app(slug="acme", name="Acme", front_inbox_id=INBOX)
+    front.add_conversation(CONVERSATION, inbox_id=INBOX)
+    thanks = _inbound(front, "msg_thanks", "Thanks, that worked!")
+    gathered = steps.gather(thanks)
+    assert gathered.routed is not None and (gathered.routed.route, gathered.routed.rule) == ("no_reply", "closer")
+    assert conversations.route_of(CONVERSATION)[0] == "no_reply"
+
+    unclear = _inbound(front, "msg_unclear", "Suggestion: a weekly summary e-mail of my projects would be great.")
+    assert steps.gather(unclear).routed is None  # the classifier's to decide, in its own step
+    assert openai.requests == []  # gathering never calls a model
+
+
+def test_gathering_leaves_routing_to_the_route_step_when_the_database_is_down(front: FakeFront,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loop guard cannot read our drafts: the rules cannot be trusted, and gathering must not fail for it."""
+    from lib.apps.registry import clear_cache
+    from lib.db import reset_db
+    from lib.workflows.inbound import steps
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("DATABASE_URL", f"mysql+pymysql://root@127.0.0.1:{port}/nothing?connect_timeout=1")
+    reset_db()
+    clear_cache()
+    try:
+        front.add_conversation(CONVERSATION, inbox_id=INBOX)
+        gathered = steps.gather(_inbound(front, "msg_thanks", "Thanks, that worked!"))
+    finally:
+        monkeypatch.undo()
+        reset_db()
+        clear_cache()
+    assert gathered.routed is None and "app" in gathered.context.fallbacks
+
+
+def test_a_context_stored_before_gathering_routed_still_reads_back() -> None:
+    """Runs in flight across the deploy stored gather-context's bare context: they go on to the `route` step."""
+    from lib.workflows.inbound.models import Gathered
+    from tests.agent.helpers import context
+
+    stored = context("Thanks, that worked!")
+    gathered = Gathered.model_validate(stored)
+    assert gathered.routed is None and gathered.context.conversation_id == stored["conversation_id"]
+
+
+def _inbound(front: FakeFront, message_id: str, text: str) -> InboundReceived:
+    front.add_message(CONVERSATION, front_message(message_id, text=text, sender="ada@example.com", subject="Help"))
+    return InboundReceived(conversation_id=CONVERSATION, message_id=message_id, inbox_id=INBOX, app_id="acme", subject="Help",
+                           body=text, sender_email="ada@example.com", sender_name="Ada", front_event_id=f"evt_{message_id}")

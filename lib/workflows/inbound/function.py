@@ -1,11 +1,12 @@
 """`handle-inbound-message`: one durable run per inbound customer message.
 
-gather-context -> route -> agent-reasoning -> (store-action -> request approval | execute) -> create-draft
+gather-context -> [route] -> agent-reasoning -> (store-action -> request approval | execute) -> create-draft
 -> (when the trust gate allows: lib.trust.gate) wait-for-send -> auto-send
 
-`route` (lib.routing) runs right after gather-context, not on the event alone: the event's body
-may be cut (`bodyTruncated`) or missing (previews), and the loop guard and the rules want the
-whole latest message; gather-context costs no model call. `no_reply` ends the run there (the
+Routing (lib.routing) runs on what gather-context gathered, not on the event alone: the event's
+body may be cut (`bodyTruncated`) or missing (previews), and the loop guard and the rules want the
+whole latest message. gather-context applies the rules itself (pure, no model call), so the
+`route` step runs only for what they leave open: the classifier's model call, retried alone. `no_reply` ends the run there (the
 app's `no_reply_action` may archive or tag it in Front), `human` ends it with a Front comment
 saying why; neither calls the agent nor writes a draft.
 
@@ -38,7 +39,7 @@ from lib.inngest.events import (
 from lib.workflows.inbound import steps
 from lib.workflows.actions import POLICY, execute_approved_action
 from lib.routing import RouteDecision
-from lib.workflows.inbound.models import AutoSent, Comment, FinishedAction, NoReply, StoredAction
+from lib.workflows.inbound.models import AutoSent, Comment, FinishedAction, Gathered, NoReply, StoredAction
 
 THROTTLE = inngest.Throttle(key="event.data.conversationId", limit=1, period=timedelta(seconds=10))
 
@@ -54,13 +55,15 @@ THROTTLE = inngest.Throttle(key="event.data.conversationId", limit=1, period=tim
 def handle_inbound_message(ctx: inngest.ContextSync) -> dict[str, Any]:
     inbound = FRONT_INBOUND_RECEIVED.parse(ctx.event.data)
 
-    context = ctx.step.run("gather-context", steps.gather, inbound, output_type=AgentContext)
-    try:
-        routed = ctx.step.run("route", steps.route_message, inbound, context, output_type=RouteDecision)
-    except inngest.StepError as exc:
-        # The classifier stayed unavailable through every retry: a person routes this one.
-        _hand_to_human(ctx, inbound.conversation_id, f"routing failed: {exc}")
-        return {"processed": False, "action": None, "needsHuman": True, "route": None}
+    gathered = ctx.step.run("gather-context", steps.gather, inbound, output_type=Gathered)
+    context, routed = gathered.context, gathered.routed
+    if routed is None:  # the rules left it to the classifier
+        try:
+            routed = ctx.step.run("route", steps.route_message, inbound, context, output_type=RouteDecision)
+        except inngest.StepError as exc:
+            # The classifier stayed unavailable through every retry: a person routes this one.
+            _hand_to_human(ctx, inbound.conversation_id, f"routing failed: {exc}")
+            return {"processed": False, "action": None, "needsHuman": True, "route": None}
     route = routed.model_dump(mode="json")
     if routed.route == "no_reply":
         settled = ctx.step.run("no-reply", steps.settle_no_reply, inbound.conversation_id, routed, context.app,

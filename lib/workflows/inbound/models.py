@@ -5,12 +5,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 
+from lib.agent.models import AgentContext
 from lib.inngest.events import CAMEL_CASE
+from lib.routing import RouteDecision
 from lib.workflows.results import Comment, FinishedAction, StepResult
 
-__all__ = ["AutoSent", "Comment", "FinishedAction", "NoReply", "StoredAction"]
+__all__ = ["AutoSent", "Comment", "FinishedAction", "Gathered", "NoReply", "StoredAction"]
+
+
+class Gathered(BaseModel):
+    """`gather-context`: the agent's context and, when no model call was needed to decide it, the route
+    (`routed`; None leaves it to the `route` step)."""
+
+    context: AgentContext
+    routed: RouteDecision | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_earlier_outputs(cls, data: Any) -> Any:
+        # Runs in flight across a deploy stored the bare context; the `route` step then routes them.
+        if isinstance(data, dict) and "context" not in data and "conversation_id" in data:
+            return {"context": data, "routed": None}
+        return data
 
 
 class StoredAction(BaseModel):

@@ -1,8 +1,9 @@
 """Bodies of the inbound-message steps: plain functions, each testable alone.
 
-`gather`, `route_message` and `reason` return the agent's and the router's pydantic
-models, `store_action` a `StoredAction`, `create_draft` a `DraftRecord` and `auto_send` an
-`AutoSent` (the function reads them back through `output_type`).
+`gather` returns `Gathered` (the agent's context, and the route when the rules decided it),
+`route_message` and `reason` the router's and the agent's pydantic models, `store_action` a
+`StoredAction`, `create_draft` a `DraftRecord` and `auto_send` an `AutoSent` (the function reads
+them back through `output_type`).
 
 Each is safe to run twice (a step retried after it did its work but before its
 result was stored runs again): writes are keyed on the run or the message.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lib import audit
 from lib.apps import AUTO_SEND_DELAY_SECONDS
@@ -25,34 +26,70 @@ from lib.agent.models import AgentContext, AgentDecision, AppInfo
 from lib.inngest.events import InboundReceived
 from lib.routing import RouteDecision
 from lib.trust.gate import Verdict, auto_send_verdict
-from lib.workflows.inbound.models import AutoSent, Comment, FinishedAction, NoReply, StoredAction
+from lib.workflows.inbound.models import AutoSent, Comment, FinishedAction, Gathered, NoReply, StoredAction
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 logger = logging.getLogger("support.workflows")
 
 
-def gather(inbound: InboundReceived) -> AgentContext:
-    """The `gather-context` step: customer, Front messages and app record, each falling back to the event."""
+def gather(inbound: InboundReceived) -> Gathered:
+    """The `gather-context` step: customer, Front messages and app record, each falling back to the event;
+    then the route, when the rules decide it (`route_without_model`), recorded."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from lib.workflows.inbound.context import gather_context
 
-    return AgentContext.model_validate(gather_context(inbound))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="loop-guard") as pool:
+        # The loop guard's read runs beside the fetches: the rules need it as soon as they are done.
+        since = pool.submit(_seconds_since_auto_send, inbound.conversation_id)
+        context = AgentContext.model_validate(gather_context(inbound))
+        routed = _route_without_model(inbound, context, since)
+    return Gathered(context=context, routed=routed)
+
+
+def _route_without_model(inbound: InboundReceived, context: AgentContext, since: Future[float | None]) -> RouteDecision | None:
+    """The rules' route, recorded; None leaves routing to the `route` step: when only the classifier can
+    tell, or when the database (the loop guard's record, or recording the route) failed, so that
+    gathering never fails on routing's account and the `route` step keeps its own retries."""
+    from lib.routing import route_without_model
+
+    try:
+        decision = route_without_model(context, seconds_since_auto_send=since.result())
+        if decision is not None:
+            _record_route(inbound, context, decision)
+        return decision
+    except Exception as exc:  # noqa: BLE001 - the `route` step tries again, with its retries
+        logger.warning("routing %s while gathering failed, the route step will: %s: %s",
+                       inbound.conversation_id, type(exc).__name__, exc)
+        return None
 
 
 def route_message(inbound: InboundReceived, context: AgentContext) -> RouteDecision:
-    """The `route` step: the router's decision for the latest message, stored on the conversation and audited.
-
-    The loop guard needs when we last auto-sent into this conversation (our drafts table).
-    """
-    from lib import conversations
-    from lib.db.models import utcnow
+    """The `route` step, for what `gather-context` left unrouted: the router's decision (the classifier's,
+    usually), stored on the conversation and audited."""
     from lib.routing import route
 
-    sent_at = conversations.last_auto_send(inbound.conversation_id)
-    seconds = (utcnow() - sent_at).total_seconds() if sent_at is not None else None
-    decision = route(context, seconds_since_auto_send=seconds)
-    conversations.record_route(inbound.conversation_id, decision.route, decision.reason)
-    audit.record("router", "conversation.routed", conversation_id=inbound.conversation_id, message_id=inbound.message_id,
-                 app_id=context.app.id, route=decision.route, rule=decision.rule, category=decision.category, reason=decision.reason)
+    decision = route(context, seconds_since_auto_send=_seconds_since_auto_send(inbound.conversation_id))
+    _record_route(inbound, context, decision)
     return decision
+
+
+def _seconds_since_auto_send(conversation_id: str) -> float | None:
+    """For the loop guard: how long ago we last auto-sent into this conversation (our drafts table)."""
+    from lib import conversations
+    from lib.db.models import utcnow
+
+    sent_at = conversations.last_auto_send(conversation_id)
+    return (utcnow() - sent_at).total_seconds() if sent_at is not None else None
+
+
+def _record_route(inbound: InboundReceived, context: AgentContext, decision: RouteDecision) -> None:
+    from lib import conversations
+
+    conversations.record_route(inbound.conversation_id, decision.route, decision.reason, message_id=inbound.message_id,
+                               app_id=context.app.id, rule=decision.rule, category=decision.category)
 
 
 def settle_no_reply(conversation_id: str, routed: RouteDecision, app: AppInfo) -> NoReply:
