@@ -161,12 +161,17 @@ class Scene:
         return sent
 
     def wait_for_drafts(self, count: int, timeout: float = 60) -> None:
-        """Until the fake Front holds `count` drafts."""
+        """Until the fake Front holds `count` drafts.
+
+        Polls every 20 ms: the figures come from the recorder's timestamps, not from this loop,
+        and a tighter loop in the fakes' own process took the GIL from them (a 2 ms poll added
+        0.2 ms to the median and 0.7 ms to the p90 of each Front request, measured cross-process).
+        """
         deadline = time.monotonic() + timeout
         while len(self.front.drafts) < count:
             if time.monotonic() > deadline:
                 raise BenchError(f"{len(self.front.drafts)} of {count} drafts after {timeout}s; runs: {self._run_summary()}")
-            time.sleep(0.002)
+            time.sleep(0.02)
 
     def wait_until_idle(self, timeout: float = 60) -> None:
         """Until the executor has no run of handle-inbound-message still going.
