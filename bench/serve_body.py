@@ -31,7 +31,8 @@ MiB = 1024 * 1024
 
 
 def step_state_body(size_mib: float) -> bytes:
-    """A signed-ready first-plan call whose gather-context memo is about `size_mib` MiB of conversation."""
+    """A signed-ready first-plan call whose gather-context memo is about `size_mib` MiB of conversation
+    (its rules left the route to the classifier, so the answer plans the `route` step)."""
     inbound = {"conversationId": "cnv_big", "messageId": "msg_big", "inboxId": "inb_big", "appId": "acme",
                "frontEventId": "evt_big", "subject": "Refund", "body": "Please refund my order.",
                "senderEmail": "casey@example.com"}
@@ -54,7 +55,7 @@ def step_state_body(size_mib: float) -> bytes:
     return json.dumps({
         "ctx": {"attempt": 0, "disable_immediate_execution": True, "run_id": "01JBENCHSERVEBODY000000000",
                 "stack": {"stack": [gather]}},
-        "event": event, "events": [event], "steps": {gather: {"data": context}}, "use_api": False,
+        "event": event, "events": [event], "steps": {gather: {"data": {"context": context, "routed": None}}}, "use_api": False,
     }).encode()
 
 
