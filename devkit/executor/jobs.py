@@ -82,12 +82,15 @@ class Jobs:
         s.info[SCHEDULED_OTHERS] = True  # the scheduler must learn the new due time (`Engine._transaction`)
 
     def handle_timer(self, job: ExecutorJob) -> None:
-        """A `wake` (sleep over), `timeout` (wait/invoke gave up) or `cron` (a schedule is due) job."""
-        with self.lock, self.db.session() as s:
+        """A `wake` (sleep over), `timeout` (wait/invoke gave up) or `cron` (a schedule is due) job.
+
+        What it makes due (the call after a sleep, a cron run's call and next firing) wakes the
+        scheduler after the commit (`Engine._transaction`): woken before, it would read none of it.
+        """
+        with self._transaction() as s:
             self._job_done(s, job.id)
             if job.kind == "cron":
                 self._fire_cron(s, job)
-                self.wakeup.set()
                 return
             run = s.get(ExecutorRun, job.run_id)
             step = self._step(s, job.run_id, job.step_id or "")
@@ -100,4 +103,3 @@ class Jobs:
                 self._resolve_step(s, run, step.step_id, data=None)
             elif job.kind == "timeout" and step.status == StepStatus.INVOKING:
                 self._resolve_step(s, run, step.step_id, error={"name": "InngestInvokeTimeoutError", "message": INVOKE_TIMEOUT_MESSAGE})
-        self.wakeup.set()

@@ -9,6 +9,8 @@ next due job instead of polling, a call held back (concurrency) or released must
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any, Iterator
 
 import pytest
@@ -142,3 +144,36 @@ def test_a_released_job_wakes_the_scheduler(engine: Engine) -> None:
     engine.release(job.id)
     assert engine.wakeup.is_set()
     assert [j.claimed_by for j in _jobs(engine)] == [None]
+
+
+class SeenOnWake(threading.Event):
+    """The scheduler's wakeup, noting which unclaimed jobs a fresh read finds at the moment it is set."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__()
+        self.engine = engine
+        self.seen: list[list[str]] = []
+
+    def set(self) -> None:
+        with self.engine.db.session() as s:
+            query = select(ExecutorJob.kind).where(ExecutorJob.done.is_(False), ExecutorJob.claimed_by.is_(None))
+            self.seen.append(sorted(s.scalars(query).all()))
+        super().set()
+
+
+def test_a_cron_firing_wakes_the_scheduler_after_its_commit(sqlite_url: str) -> None:
+    db = make_database(sqlite_url)
+    create_tables(db.engine)
+    try:
+        engine = Engine(db, time_scale=0.0001)  # a minute's wait: 6 ms
+        cron = {**FUNCTION, "id": "app-cron", "triggers": [{"cron": "* * * * *"}]}
+        engine.register("app", URL, [cron])
+        time.sleep(0.02)
+        [job] = engine.claim_due("scheduler", 8)
+        engine.wakeup = wake = SeenOnWake(engine)
+
+        engine.handle_timer(job)
+        # Woken before the commit, the scheduler would read neither job and sleep on.
+        assert wake.seen == [["call", "cron"]]  # the run's first call and the next firing
+    finally:
+        db.engine.dispose()
