@@ -14,11 +14,11 @@ from lib.db.models import utcnow
 from devkit.executor import event_ids, expressions
 from devkit.executor.core import (
     CLAIM_FOR,
-    CallPlan,
     CLAIMED,
     SCHEDULED_OTHERS,
     ACTIVE,
     BadEvent,
+    CallPlan,
     IDEMPOTENCY_WINDOW,
     RunStatus,
     TERMINAL,
@@ -53,9 +53,6 @@ class Events:
         transaction and given to it: no wake of the scheduler, no claim round, no second
         transaction. Without a slot it stays due for the scheduler, as every other job does.
         """
-        seeded = event_ids.seeded_ids(seed, len(raw_events))
-        ids: list[str] = []
-        error: str | None = None
         handoff = self.handoff
         worker = handoff.reserve() if handoff is not None else None
         plan: CallPlan | None = None
@@ -63,24 +60,7 @@ class Events:
         try:
             with self.lock, self.db.session() as s:
                 s.info[CLAIM_FOR] = worker
-                now = utcnow()
-                for index, raw in enumerate(raw_events):
-                    try:
-                        event = normalise_event(raw, default_id=seeded[index] if seeded else None)
-                    except BadEvent as exc:
-                        error = str(exc)
-                        break
-                    ids.append(event["id"])
-                    seen = s.get(ExecutorEvent, event["id"])
-                    if seen is not None and now - seen.received_at < IDEMPOTENCY_WINDOW:
-                        seen.receipts = (seen.receipts or 1) + 1  # stored again, as Inngest stores each send; no run
-                        continue
-                    if seen is None:
-                        s.add(ExecutorEvent(id=event["id"], name=event["name"], payload=event, received_at=now, receipts=1))
-                    else:
-                        seen.name, seen.payload, seen.received_at, seen.receipts = event["name"], event, now, 1
-                    s.flush()
-                    self._dispatch(s, event)
+                ids, error = self._accept(s, raw_events, event_ids.seeded_ids(seed, len(raw_events)))
                 claimed = s.info.get(CLAIMED)
                 if claimed is not None:
                     s.flush()  # the job's id
@@ -96,6 +76,28 @@ class Events:
         if not handed or others:
             self.wakeup.set()
         return ids, error
+
+    def _accept(self, s: Session, raw_events: list[Any], seeded: list[str] | None) -> tuple[list[str], str | None]:
+        """`ingest`'s transaction: store each event and act on it, up to the first invalid one."""
+        ids: list[str] = []
+        now = utcnow()
+        for index, raw in enumerate(raw_events):
+            try:
+                event = normalise_event(raw, default_id=seeded[index] if seeded else None)
+            except BadEvent as exc:
+                return ids, str(exc)
+            ids.append(event["id"])
+            seen = s.get(ExecutorEvent, event["id"])
+            if seen is not None and now - seen.received_at < IDEMPOTENCY_WINDOW:
+                seen.receipts = (seen.receipts or 1) + 1  # stored again, as Inngest stores each send; no run
+                continue
+            if seen is None:
+                s.add(ExecutorEvent(id=event["id"], name=event["name"], payload=event, received_at=now, receipts=1))
+            else:
+                seen.name, seen.payload, seen.received_at, seen.receipts = event["name"], event, now, 1
+            s.flush()
+            self._dispatch(s, event)
+        return ids, None
 
     def _abandon_quietly(self, plan: CallPlan) -> None:
         """`abandon` after the events were committed: a failure is logged, not answered as one to the
