@@ -48,8 +48,9 @@ class Calls:
     """Engine methods of this section (see the module docstring)."""
 
     def prepare_call(self, job: ExecutorJob) -> CallPlan | None:
-        """Admission (throttle, concurrency) and the request body; None when nothing to call now."""
-        with self.lock, self.db.session() as s:
+        """Admission (throttle, concurrency) and the request body; None when nothing to call now
+        (a job held back is due again later, and the scheduler is woken to see when)."""
+        with self._transaction() as s:
             return self._prepare(s, job)
 
     def _prepare(self, s: Session, job: ExecutorJob) -> CallPlan | None:
@@ -352,7 +353,8 @@ class Calls:
             self._dispatch(s, failure)
 
     def cancel(self, run_id: str) -> bool:
-        with self.lock, self.db.session() as s:
+        """Cancel a run (a parent waiting on it as an invoke continues: its call wakes the scheduler)."""
+        with self._transaction() as s:
             run = s.get(ExecutorRun, run_id)
             if run is None or run.status in TERMINAL:
                 return False

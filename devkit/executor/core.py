@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from devkit.executor.limits import Slot
 
@@ -56,8 +56,9 @@ INVOKE_TIMEOUT_MESSAGE = "Timed out waiting for invoked function to complete"  #
 # Inngest's largest request to an SDK (4 MiB); a bigger state goes by `use_api`: the SDK fetches
 # `/v0/runs/<id>/actions` and `/batch` itself (inngest-py comm_lib/handler.py).
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
-# Session.info keys of a transaction that claims the next call for the worker applying an answer
-# (`Calls.apply`, `Events._schedule`): the worker's id, the job born claimed, whether other jobs were scheduled.
+# Session.info keys of a transaction that claims the next call for a worker (`Calls.apply`,
+# `Events.ingest`, `Events._schedule`): the worker's id, the job born claimed, and whether a job
+# nobody holds was scheduled or re-timed (the scheduler, asleep until the next due job, must look again).
 CLAIM_FOR, CLAIMED, SCHEDULED_OTHERS = "executor.claim_for", "executor.claimed", "executor.scheduled_others"
 RACE = "race"  # StepPlanned `opts.parallelMode` of `ParallelMode.RACE` (inngest-py step_lib/base.py)
 
@@ -82,6 +83,20 @@ class CallPlan:
     body: dict[str, Any]
     step_id: str | None
     slots: tuple[Slot, ...] = ()
+
+
+class Handoff(Protocol):
+    """What the scheduler lends the engine (`Engine.handoff`) so that an ingested event's first call
+    goes straight to a worker instead of a wake, a claim round and a transaction of its own."""
+
+    def reserve(self) -> str | None:
+        """Hold a free worker slot and answer the worker's id; None when none is free or it is stopping."""
+
+    def give(self, plan: CallPlan) -> bool:
+        """Make `plan` on the held slot (it then frees the slot); False, slot still held, when it cannot."""
+
+    def unreserve(self) -> None:
+        """Free a held slot that got no call."""
 
 
 @dataclass

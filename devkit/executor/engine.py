@@ -15,13 +15,19 @@ JSON); `core.py` holds the statuses and shared types.
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlalchemy.orm import Session
 
 from lib.db import Database
 from devkit.executor.calls import Calls
 from devkit.executor.core import (  # noqa: F401 - re-exported: the executor's public names
     MAX_REQUEST_BYTES,
     BadEvent,
+    SCHEDULED_OTHERS,
     CallPlan,
+    Handoff,
     Outcome,
     RunStatus,
     StepStatus,
@@ -43,3 +49,17 @@ class Engine(Registration, Events, Jobs, Calls, Reading):
         self.lock = threading.RLock()
         self._inflight = InFlight()
         self.wakeup = threading.Event()
+        self.handoff: Handoff | None = None  # installed by the scheduler while it runs
+        # Public counters (tests and tracing): scheduler claim rounds, and the jobs they claimed.
+        self.claim_rounds = 0
+        self.jobs_claimed = 0
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        """A transaction under the engine's lock that wakes the scheduler after its commit when it
+        scheduled or re-timed a job nobody holds: the scheduler sleeps until the next due job it knows of."""
+        with self.lock:
+            with self.db.session() as s:
+                yield s
+            if s.info.get(SCHEDULED_OTHERS):
+                self.wakeup.set()

@@ -18,6 +18,7 @@ from devkit.executor.core import (
     SCHEDULED_OTHERS,
     ACTIVE,
     BadEvent,
+    CallPlan,
     IDEMPOTENCY_WINDOW,
     RunStatus,
     TERMINAL,
@@ -46,31 +47,65 @@ class Events:
         after it are not (inngest-py `test_partial_send_error`: `[ok, bad, bad]` gives one id).
         Ids come from the event, else from the SDK's seed header (`event_ids.py`), so a send
         the SDK retries after a lost answer repeats its ids and starts no run twice.
+
+        With the scheduler's hook (`self.handoff`) and a free worker slot, the first call due now
+        (a started run's, or a resumed waiter's) is born claimed by that worker, prepared in this
+        transaction and given to it: no wake of the scheduler, no claim round, no second
+        transaction. Without a slot it stays due for the scheduler, as every other job does.
         """
-        seeded = event_ids.seeded_ids(seed, len(raw_events))
-        ids: list[str] = []
-        error: str | None = None
-        with self.lock, self.db.session() as s:
-            now = utcnow()
-            for index, raw in enumerate(raw_events):
-                try:
-                    event = normalise_event(raw, default_id=seeded[index] if seeded else None)
-                except BadEvent as exc:
-                    error = str(exc)
-                    break
-                ids.append(event["id"])
-                seen = s.get(ExecutorEvent, event["id"])
-                if seen is not None and now - seen.received_at < IDEMPOTENCY_WINDOW:
-                    seen.receipts = (seen.receipts or 1) + 1  # stored again, as Inngest stores each send; no run
-                    continue
-                if seen is None:
-                    s.add(ExecutorEvent(id=event["id"], name=event["name"], payload=event, received_at=now, receipts=1))
-                else:
-                    seen.name, seen.payload, seen.received_at, seen.receipts = event["name"], event, now, 1
-                s.flush()
-                self._dispatch(s, event)
-        self.wakeup.set()
+        handoff = self.handoff
+        worker = handoff.reserve() if handoff is not None else None
+        plan: CallPlan | None = None
+        handed = False
+        try:
+            with self.lock, self.db.session() as s:
+                s.info[CLAIM_FOR] = worker
+                ids, error = self._accept(s, raw_events, event_ids.seeded_ids(seed, len(raw_events)))
+                claimed = s.info.get(CLAIMED)
+                if claimed is not None:
+                    s.flush()  # the job's id
+                    plan = self._prepare(s, claimed)
+                others = s.info.get(SCHEDULED_OTHERS, False)
+            if plan is not None and handoff is not None:
+                handed = handoff.give(plan)
+                if not handed:  # stopping: its slots back, the call due again (for the next start)
+                    self._abandon_quietly(plan)
+        finally:
+            if worker is not None and not handed:
+                handoff.unreserve()  # type: ignore[union-attr]
+        if not handed or others:
+            self.wakeup.set()
         return ids, error
+
+    def _accept(self, s: Session, raw_events: list[Any], seeded: list[str] | None) -> tuple[list[str], str | None]:
+        """`ingest`'s transaction: store each event and act on it, up to the first invalid one."""
+        ids: list[str] = []
+        now = utcnow()
+        for index, raw in enumerate(raw_events):
+            try:
+                event = normalise_event(raw, default_id=seeded[index] if seeded else None)
+            except BadEvent as exc:
+                return ids, str(exc)
+            ids.append(event["id"])
+            seen = s.get(ExecutorEvent, event["id"])
+            if seen is not None and now - seen.received_at < IDEMPOTENCY_WINDOW:
+                seen.receipts = (seen.receipts or 1) + 1  # stored again, as Inngest stores each send; no run
+                continue
+            if seen is None:
+                s.add(ExecutorEvent(id=event["id"], name=event["name"], payload=event, received_at=now, receipts=1))
+            else:
+                seen.name, seen.payload, seen.received_at, seen.receipts = event["name"], event, now, 1
+            s.flush()
+            self._dispatch(s, event)
+        return ids, None
+
+    def _abandon_quietly(self, plan: CallPlan) -> None:
+        """`abandon` after the events were committed: a failure is logged, not answered as one to the
+        sender (its job, still claimed, is released by the next start)."""
+        try:
+            self.abandon(plan)
+        except Exception:
+            logger.exception("could not give back job %s; it resumes on the next start", plan.job_id)
 
     def list_events(self, name: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         """Received events, newest first, in the shape of Inngest's `GET /v1/events` items."""

@@ -5,7 +5,7 @@ A part of `Engine` (engine.py), split along the engine's sections; its methods u
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from lib.db.models import utcnow
 from devkit.executor.core import (
     INVOKE_TIMEOUT_MESSAGE,
+    SCHEDULED_OTHERS,
     StepStatus,
     TERMINAL,
 )
@@ -39,14 +40,24 @@ class Jobs:
 
     def claim_due(self, me: str, limit: int) -> list[ExecutorJob]:
         """Due jobs, each claimed with a compare-and-set so no two workers take the same one."""
-        claimed = []
+        return self.take_due(me, limit)[0]
+
+    def take_due(self, me: str, limit: int) -> tuple[list[ExecutorJob], datetime | None]:
+        """`claim_due`, and when the next unclaimed job falls due: now or earlier when more are due
+        than `limit`, None when none is waiting. One read finds both, so an idle scheduler sleeps
+        until that moment instead of polling."""
+        claimed: list[ExecutorJob] = []
+        self.claim_rounds += 1
         with self.db.session() as s:
-            due = s.scalars(
+            now = utcnow()
+            waiting = s.scalars(
                 select(ExecutorJob)
-                .where(ExecutorJob.done.is_(False), ExecutorJob.claimed_by.is_(None), ExecutorJob.due_at <= utcnow())
+                .where(ExecutorJob.done.is_(False), ExecutorJob.claimed_by.is_(None))
                 .order_by(ExecutorJob.due_at, ExecutorJob.id)
-                .limit(limit)
+                .limit(limit + 1)
             ).all()
+            due = [job for job in waiting if job.due_at <= now][:limit]
+            later = waiting[len(due)] if len(waiting) > len(due) else None
             for job in due:
                 result = s.execute(
                     update(ExecutorJob)
@@ -55,11 +66,12 @@ class Jobs:
                 )
                 if result.rowcount == 1:
                     claimed.append(job)
-        return claimed
+        self.jobs_claimed += len(claimed)
+        return claimed, later.due_at if later is not None else None
 
     def release(self, job_id: int) -> None:
         """Give a claimed job back (its handling failed before it finished), due again shortly."""
-        with self.lock, self.db.session() as s:
+        with self._transaction() as s:
             self._job_retry_at(s, job_id, utcnow() + timedelta(seconds=1))
 
     def _job_done(self, s: Session, job_id: int) -> None:
@@ -67,14 +79,18 @@ class Jobs:
 
     def _job_retry_at(self, s: Session, job_id: int, due_at: Any) -> None:
         s.execute(update(ExecutorJob).where(ExecutorJob.id == job_id).values(claimed_by=None, due_at=due_at))
+        s.info[SCHEDULED_OTHERS] = True  # the scheduler must learn the new due time (`Engine._transaction`)
 
     def handle_timer(self, job: ExecutorJob) -> None:
-        """A `wake` (sleep over), `timeout` (wait/invoke gave up) or `cron` (a schedule is due) job."""
-        with self.lock, self.db.session() as s:
+        """A `wake` (sleep over), `timeout` (wait/invoke gave up) or `cron` (a schedule is due) job.
+
+        What it makes due (the call after a sleep, a cron run's call and next firing) wakes the
+        scheduler after the commit (`Engine._transaction`): woken before, it would read none of it.
+        """
+        with self._transaction() as s:
             self._job_done(s, job.id)
             if job.kind == "cron":
                 self._fire_cron(s, job)
-                self.wakeup.set()
                 return
             run = s.get(ExecutorRun, job.run_id)
             step = self._step(s, job.run_id, job.step_id or "")
@@ -87,4 +103,3 @@ class Jobs:
                 self._resolve_step(s, run, step.step_id, data=None)
             elif job.kind == "timeout" and step.status == StepStatus.INVOKING:
                 self._resolve_step(s, run, step.step_id, error={"name": "InngestInvokeTimeoutError", "message": INVOKE_TIMEOUT_MESSAGE})
-        self.wakeup.set()

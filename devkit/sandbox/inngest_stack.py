@@ -50,8 +50,10 @@ class InngestStack:
         client: Any = None,
         register: bool = True,
         max_event_bytes: int | None = None,
+        workers: int = 8,
     ) -> None:
         self.functions = functions
+        self.workers = workers
         self.max_event_bytes = max_event_bytes
         self.time_scale = time_scale
         self.signing_key = signing_key
@@ -73,7 +75,7 @@ class InngestStack:
         self._env.set(dict.fromkeys(_ENV_KEYS))
         try:
             self.executor = Executor(time_scale=self.time_scale, signing_key=self.signing_key or "", signing_key_fallback="",
-                                     max_event_bytes=self.max_event_bytes)
+                                     max_event_bytes=self.max_event_bytes, workers=self.workers)
             self.executor.start(port=0)
             self.executor_url = self.executor.url
             self._env.set({

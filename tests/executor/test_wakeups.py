@@ -1,0 +1,97 @@
+"""The scheduler end to end: an event's first call skips the claim round, and an idle loop sleeps until the next due job.
+
+Observed through the engine's public counters (`claim_rounds`, `jobs_claimed`), with the
+executor in-process (`InngestStack`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import time
+from typing import Any
+
+import inngest
+
+from devkit.sandbox.inngest_stack import InngestStack
+
+
+def test_an_events_first_call_is_made_without_a_claim(client: inngest.Inngest) -> None:
+    claimed_at_call: list[int] = []
+    holder: dict[str, Any] = {}
+
+    @client.create_function(fn_id="direct", trigger=inngest.TriggerEvent(event="test/direct"))
+    def direct(ctx: inngest.ContextSync) -> str:
+        claimed_at_call.append(holder["engine"].jobs_claimed)
+        return ctx.step.run("one", lambda: "done")
+
+    with InngestStack([direct]) as stack:
+        holder["engine"] = stack.executor.engine
+        stack.send("test/direct", {})
+        [run] = stack.wait_for_run("direct")
+    assert run["output"] == "done"
+    assert claimed_at_call[0] == 0  # the first request left without the scheduler claiming a job
+    assert claimed_at_call == [0, 0]  # and the second came from the worker that applied the first answer
+
+
+def test_with_every_worker_busy_an_event_waits_for_the_scheduler(client: inngest.Inngest) -> None:
+    started, gate = threading.Event(), threading.Event()
+    called: list[str] = []
+
+    @client.create_function(fn_id="blocker", trigger=inngest.TriggerEvent(event="test/block"))
+    def blocker(ctx: inngest.ContextSync) -> str:
+        called.append(ctx.event.data["name"])
+        if ctx.event.data["wait"]:
+            started.set()
+            gate.wait(10)
+        return ctx.event.data["name"]
+
+    with InngestStack([blocker], workers=1) as stack:
+        stack.send("test/block", {"wait": True, "name": "first"})
+        assert started.wait(10)
+        before = stack.executor.engine.jobs_claimed
+        stack.send("test/block", {"wait": False, "name": "second"})  # the only worker is busy: no hand-off
+        time.sleep(0.2)
+        assert called == ["first"]
+        gate.set()
+        runs = stack.wait_for_run("blocker", count=2)
+        assert stack.executor.engine.jobs_claimed == before + 1  # the scheduler took it once the worker was free
+    assert sorted(r["output"] for r in runs) == ["first", "second"]
+
+
+def test_an_idle_scheduler_does_not_poll(client: inngest.Inngest) -> None:
+    @client.create_function(fn_id="idle", trigger=inngest.TriggerEvent(event="test/idle"))
+    def idle(ctx: inngest.ContextSync) -> None:
+        return None
+
+    with InngestStack([idle]) as stack:
+        time.sleep(0.3)
+        before = stack.executor.engine.claim_rounds
+        time.sleep(1.0)
+        rounds = stack.executor.engine.claim_rounds - before
+    assert rounds <= 2, rounds  # at most the capped wait's rounds, not one every 50 ms
+
+
+def test_a_sleep_fires_on_time_without_polling(client: inngest.Inngest) -> None:
+    seen: dict[str, tuple[float, int]] = {}
+    holder: dict[str, Any] = {}
+
+    def mark(name: str) -> str:
+        seen[name] = (time.monotonic(), holder["engine"].claim_rounds)
+        return name
+
+    @client.create_function(fn_id="napper", trigger=inngest.TriggerEvent(event="test/nap"))
+    def napper(ctx: inngest.ContextSync) -> str:
+        ctx.step.run("before", lambda: mark("before"))
+        ctx.step.sleep("nap", datetime.timedelta(milliseconds=300))
+        return ctx.step.run("after", lambda: mark("after"))
+
+    with InngestStack([napper], time_scale=1.0) as stack:
+        holder["engine"] = stack.executor.engine
+        stack.send("test/nap", {})
+        [run] = stack.wait_for_run("napper")
+    assert run["output"] == "after"
+    (start, rounds_before), (end, rounds_after) = seen["before"], seen["after"]
+    assert 0.3 <= end - start < 0.3 + 0.15, end - start  # as punctual as the 50 ms poll was
+    # The sleep's wake, its job and the call after it: a few rounds, not one per 50 ms (~7).
+    assert rounds_after - rounds_before <= 4, rounds_after - rounds_before
