@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lib import audit
 from lib.apps import AUTO_SEND_DELAY_SECONDS
@@ -28,35 +28,28 @@ from lib.routing import RouteDecision
 from lib.trust.gate import Verdict, auto_send_verdict
 from lib.workflows.inbound.models import AutoSent, Comment, FinishedAction, Gathered, NoReply, StoredAction
 
-if TYPE_CHECKING:
-    from concurrent.futures import Future
-
 logger = logging.getLogger("support.workflows")
 
 
 def gather(inbound: InboundReceived) -> Gathered:
     """The `gather-context` step: customer, Front messages and app record, each falling back to the event;
     then the route, when the rules decide it (`route_without_model`), recorded."""
-    from concurrent.futures import ThreadPoolExecutor
-
     from lib.workflows.inbound.context import gather_context
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="loop-guard") as pool:
-        # The loop guard's read runs beside the fetches: the rules need it as soon as they are done.
-        since = pool.submit(_seconds_since_auto_send, inbound.conversation_id)
-        context = AgentContext.model_validate(gather_context(inbound))
-        routed = _route_without_model(inbound, context, since)
-    return Gathered(context=context, routed=routed)
+    context = AgentContext.model_validate(gather_context(inbound))
+    return Gathered(context=context, routed=_route_without_model(inbound, context))
 
 
-def _route_without_model(inbound: InboundReceived, context: AgentContext, since: Future[float | None]) -> RouteDecision | None:
+def _route_without_model(inbound: InboundReceived, context: AgentContext) -> RouteDecision | None:
     """The rules' route, recorded; None leaves routing to the `route` step: when only the classifier can
     tell, or when the database (the loop guard's record, or recording the route) failed, so that
     gathering never fails on routing's account and the `route` step keeps its own retries."""
     from lib.routing import route_without_model
 
     try:
-        decision = route_without_model(context, seconds_since_auto_send=since.result())
+        # After the fetches, not beside them: a read on a thread of its own held the GIL while the
+        # Front request was leaving, and cost the step more than it saved.
+        decision = route_without_model(context, seconds_since_auto_send=_seconds_since_auto_send(inbound.conversation_id))
         if decision is not None:
             _record_route(inbound, context, decision)
         return decision
