@@ -9,7 +9,7 @@ import json
 from datetime import timedelta, timezone
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from lib.db.models import utcnow
@@ -41,6 +41,24 @@ from devkit.executor.models import (
     ExecutorRun,
     ExecutorStep,
     ExecutorWaiter,
+)
+
+# The statements of every transition, built once: building one (coercing its clauses, computing
+# its cache key) cost more than running it. Their values are bound parameters, named as below.
+_STEP = select(ExecutorStep).where(ExecutorStep.run_id == bindparam("run_id"), ExecutorStep.step_id == bindparam("step_id"))
+_RUN_STEPS = (
+    select(ExecutorStep).where(ExecutorStep.run_id == bindparam("run_id")).order_by(ExecutorStep.updated_at, ExecutorStep.id)
+)
+_PENDING_STEPS = select(func.count()).select_from(ExecutorStep).where(
+    ExecutorStep.run_id == bindparam("run_id"), ExecutorStep.status.in_(PENDING_STEP)
+)
+_QUEUED_CALLS = select(func.count()).select_from(ExecutorJob).where(
+    ExecutorJob.run_id == bindparam("run_id"), ExecutorJob.kind == "call", ExecutorJob.step_id.is_(None),
+    ExecutorJob.done.is_(False), ExecutorJob.claimed_by.is_(None),
+)
+_STEP_CALLS = select(func.count()).select_from(ExecutorJob).where(
+    ExecutorJob.run_id == bindparam("run_id"), ExecutorJob.step_id == bindparam("step_id"), ExecutorJob.done.is_(False),
+    ExecutorJob.kind == "call",
 )
 
 
@@ -91,7 +109,7 @@ class Calls:
         if run.started_at is None:
             run.started_at = now
         run.status = RunStatus.RUNNING
-        steps = s.scalars(select(ExecutorStep).where(ExecutorStep.run_id == run.id).order_by(ExecutorStep.updated_at, ExecutorStep.id)).all()
+        steps = s.scalars(_RUN_STEPS, {"run_id": run.id}).all()
         memo: dict[str, Any] = {}
         stack: list[str] = []
         attempt = run.attempt
@@ -285,29 +303,18 @@ class Calls:
             self._schedule(s, run.id, "timeout", step.step_id, expires_at)
 
     def _has_job(self, s: Session, run_id: str, step_id: str) -> bool:
-        return s.scalar(
-            select(func.count()).select_from(ExecutorJob).where(
-                ExecutorJob.run_id == run_id, ExecutorJob.step_id == step_id, ExecutorJob.done.is_(False), ExecutorJob.kind == "call"
-            )
-        ) > 0
+        return s.scalar(_STEP_CALLS, {"run_id": run_id, "step_id": step_id}) > 0
 
     def _step(self, s: Session, run_id: str, step_id: str) -> ExecutorStep | None:
-        return s.scalar(select(ExecutorStep).where(ExecutorStep.run_id == run_id, ExecutorStep.step_id == step_id))
+        return s.scalar(_STEP, {"run_id": run_id, "step_id": step_id})
 
     def _continue(self, s: Session, run: ExecutorRun, *, race: bool = False) -> None:
         """Call the function again (untargeted) once no parallel step is still pending or, when the
         step that just ended was planned with `ParallelMode.RACE`, at once (as Inngest does)."""
-        pending = s.scalar(
-            select(func.count()).select_from(ExecutorStep).where(ExecutorStep.run_id == run.id, ExecutorStep.status.in_(PENDING_STEP))
-        )
+        pending = s.scalar(_PENDING_STEPS, {"run_id": run.id})
         if pending and not race:
             return
-        queued = s.scalar(
-            select(func.count()).select_from(ExecutorJob).where(
-                ExecutorJob.run_id == run.id, ExecutorJob.kind == "call", ExecutorJob.step_id.is_(None),
-                ExecutorJob.done.is_(False), ExecutorJob.claimed_by.is_(None),
-            )
-        )
+        queued = s.scalar(_QUEUED_CALLS, {"run_id": run.id})
         if not queued:  # one untargeted call at a time, or the next step would run twice
             self._schedule(s, run.id, "call", None, utcnow())
 
