@@ -56,6 +56,8 @@ _QUEUED_CALLS = select(func.count()).select_from(ExecutorJob).where(
     ExecutorJob.run_id == bindparam("run_id"), ExecutorJob.kind == "call", ExecutorJob.step_id.is_(None),
     ExecutorJob.done.is_(False), ExecutorJob.claimed_by.is_(None),
 )
+# `_continue`'s two counts in one round trip (the second is read even when the first decides).
+_PENDING_AND_QUEUED = select(_PENDING_STEPS.scalar_subquery(), _QUEUED_CALLS.scalar_subquery())
 _STEP_CALLS = select(func.count()).select_from(ExecutorJob).where(
     ExecutorJob.run_id == bindparam("run_id"), ExecutorJob.step_id == bindparam("step_id"), ExecutorJob.done.is_(False),
     ExecutorJob.kind == "call",
@@ -311,10 +313,9 @@ class Calls:
     def _continue(self, s: Session, run: ExecutorRun, *, race: bool = False) -> None:
         """Call the function again (untargeted) once no parallel step is still pending or, when the
         step that just ended was planned with `ParallelMode.RACE`, at once (as Inngest does)."""
-        pending = s.scalar(_PENDING_STEPS, {"run_id": run.id})
+        pending, queued = s.execute(_PENDING_AND_QUEUED, {"run_id": run.id}).one()
         if pending and not race:
             return
-        queued = s.scalar(_QUEUED_CALLS, {"run_id": run.id})
         if not queued:  # one untargeted call at a time, or the next step would run twice
             self._schedule(s, run.id, "call", None, utcnow())
 
