@@ -110,7 +110,8 @@ class Calls:
         slots = tuple(slot for slot, _ in wanted)
         if run.started_at is None:
             run.started_at = now
-        run.status = RunStatus.RUNNING
+        if run.status != RunStatus.RUNNING:  # only when it changes: an unchanged run then costs the commit no flush
+            run.status = RunStatus.RUNNING
         steps = s.scalars(_RUN_STEPS, {"run_id": run.id}).all()
         memo: dict[str, Any] = {}
         stack: list[str] = []
