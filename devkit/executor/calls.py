@@ -62,6 +62,8 @@ _STEP_CALLS = select(func.count()).select_from(ExecutorJob).where(
     ExecutorJob.run_id == bindparam("run_id"), ExecutorJob.step_id == bindparam("step_id"), ExecutorJob.done.is_(False),
     ExecutorJob.kind == "call",
 )
+# `apply`'s first statement, on the table: its session has loaded no job yet, so there is none to keep in step.
+_JOB_DONE = update(ExecutorJob.__table__).where(ExecutorJob.__table__.c.id == bindparam("job_id")).values(done=True)
 
 
 class Calls:
@@ -185,7 +187,7 @@ class Calls:
         following: CallPlan | None = None
         with self.lock, self.db.session() as s:
             s.info[CLAIM_FOR] = claim_for
-            self._job_done(s, plan.job_id)
+            s.execute(_JOB_DONE, {"job_id": plan.job_id})  # `_job_done`, built once
             run = s.get(ExecutorRun, plan.run_id)
             fn = s.get(ExecutorFunction, plan.function_id)
             if run is None or fn is None or run.status in TERMINAL:
