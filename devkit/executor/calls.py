@@ -6,7 +6,9 @@ A part of `Engine` (engine.py), split along the engine's sections; its methods u
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import timedelta, timezone
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, update
@@ -45,10 +47,12 @@ from devkit.executor.models import (
 
 # The statements of every transition, built once: building one (coercing its clauses, computing
 # its cache key) cost more than running it. Their values are bound parameters, named as below.
-_STEP = select(ExecutorStep).where(ExecutorStep.run_id == bindparam("run_id"), ExecutorStep.step_id == bindparam("step_id"))
-_RUN_STEPS = (
-    select(ExecutorStep).where(ExecutorStep.run_id == bindparam("run_id")).order_by(ExecutorStep.updated_at, ExecutorStep.id)
+_STEP = select(ExecutorStep).where(
+    ExecutorStep.run_id == bindparam("run_id"), ExecutorStep.step_id == bindparam("step_id")
 )
+_RUN_STEPS = select(ExecutorStep).where(
+    ExecutorStep.run_id == bindparam("run_id")
+).order_by(ExecutorStep.updated_at, ExecutorStep.id)
 _PENDING_STEPS = select(func.count()).select_from(ExecutorStep).where(
     ExecutorStep.run_id == bindparam("run_id"), ExecutorStep.status.in_(PENDING_STEP)
 )
@@ -66,8 +70,37 @@ _STEP_CALLS = select(func.count()).select_from(ExecutorJob).where(
 _JOB_DONE = update(ExecutorJob.__table__).where(ExecutorJob.__table__.c.id == bindparam("job_id")).values(done=True)
 
 
+@dataclass(frozen=True)
+class Registered:
+    """What a call needs of a registered function (`ExecutorFunction`), kept between transactions."""
+
+    id: str
+    url: str
+    config: dict[str, Any]
+
+
 class Calls:
     """Engine methods of this section (see the module docstring)."""
+
+    @cached_property
+    def _functions(self) -> dict[str, Registered]:
+        """Registered functions by id, as `_function` read them; `register` empties it."""
+        return {}
+
+    def _function(self, s: Session, function_id: str) -> Registered | None:
+        """A registered function, read from the database once per registration, not on every transition.
+
+        Only `register` changes functions, and it empties `_functions` under the engine's lock, which
+        every reader here holds too; one executor process serves a database (`release_stale_claims`
+        takes back every claim but its own), so no other process registers behind this cache.
+        """
+        fn = self._functions.get(function_id)
+        if fn is None:
+            row = s.get(ExecutorFunction, function_id)
+            if row is None:
+                return None
+            fn = self._functions[function_id] = Registered(row.id, row.url, row.config)
+        return fn
 
     def prepare_call(self, job: ExecutorJob) -> CallPlan | None:
         """Admission (throttle, concurrency) and the request body; None when nothing to call now
@@ -81,7 +114,7 @@ class Calls:
         if run is None or run.status in TERMINAL:
             self._job_done(s, job.id)
             return None
-        fn = s.get(ExecutorFunction, run.function_id)
+        fn = self._function(s, run.function_id)
         if fn is None:
             self._job_done(s, job.id)
             self._finish(s, run, RunStatus.FAILED, error={"name": "FunctionNotFound", "message": f"function {run.function_id} is not registered"})
@@ -170,7 +203,7 @@ class Calls:
             return [run.event], memo
 
     @staticmethod
-    def _max_attempts(fn: ExecutorFunction) -> int:
+    def _max_attempts(fn: Registered) -> int:
         retries = ((((fn.config.get("steps") or {}).get("step") or {}).get("retries")) or {}).get("attempts")
         return (DEFAULT_RETRIES if retries is None else int(retries)) + 1
 
@@ -189,7 +222,7 @@ class Calls:
             s.info[CLAIM_FOR] = claim_for
             s.execute(_JOB_DONE, {"job_id": plan.job_id})  # `_job_done`, built once
             run = s.get(ExecutorRun, plan.run_id)
-            fn = s.get(ExecutorFunction, plan.function_id)
+            fn = self._function(s, plan.function_id)
             if run is None or fn is None or run.status in TERMINAL:
                 return None
             no_retry = outcome.headers.get("x-inngest-no-retry", "").lower() == "true"
@@ -218,7 +251,7 @@ class Calls:
         return following
 
     def _apply_ops(
-        self, s: Session, run: ExecutorRun, fn: ExecutorFunction, plan: CallPlan, ops: list[Any],
+        self, s: Session, run: ExecutorRun, fn: Registered, plan: CallPlan, ops: list[Any],
         no_retry: bool, retry_after: float | None,
     ) -> None:
         progressed = race = False

@@ -38,6 +38,7 @@ class Registration:
         """
         ids = []
         with self.lock, self.db.session() as s:
+            self._functions.clear()  # calls read the functions afresh (`Calls._function`)
             for config in functions:
                 if not isinstance(config, dict):
                     raise BadEvent("every function must be a JSON object")
