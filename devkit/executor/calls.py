@@ -66,6 +66,14 @@ _STEP_CALLS = select(func.count()).select_from(ExecutorJob).where(
     ExecutorJob.run_id == bindparam("run_id"), ExecutorJob.step_id == bindparam("step_id"), ExecutorJob.done.is_(False),
     ExecutorJob.kind == "call",
 )
+# Runs of a function and throttle key started in the window; a run started before its function had
+# a throttle has no key (NULL), which matches NULL as `== None` did.
+_THROTTLED_STARTS = select(ExecutorRun.started_at).where(
+    ExecutorRun.function_id == bindparam("function_id"),
+    ExecutorRun.throttle_key.is_not_distinct_from(bindparam("throttle_key")),
+    ExecutorRun.started_at.is_not(None),
+    ExecutorRun.started_at > bindparam("window_start"),
+).order_by(ExecutorRun.started_at)
 # `apply`'s first statement, on the table: its session has loaded no job yet, so there is none to keep in step.
 _JOB_DONE = update(ExecutorJob.__table__).where(ExecutorJob.__table__.c.id == bindparam("job_id")).values(done=True)
 
@@ -125,14 +133,7 @@ class Calls:
             period = (timing.parse_duration(throttle.get("period")) or 60) * self.time_scale
             window_start = now - timedelta(seconds=period)
             started = s.scalars(
-                select(ExecutorRun.started_at)
-                .where(
-                    ExecutorRun.function_id == fn.id,
-                    ExecutorRun.throttle_key == run.throttle_key,
-                    ExecutorRun.started_at.is_not(None),
-                    ExecutorRun.started_at > window_start,
-                )
-                .order_by(ExecutorRun.started_at)
+                _THROTTLED_STARTS, {"function_id": fn.id, "throttle_key": run.throttle_key, "window_start": window_start}
             ).all()
             limit = int(throttle.get("limit") or 1)
             if len(started) >= limit:
