@@ -47,6 +47,7 @@ from devkit.executor.models import (
 
 # The statements of every transition, built once: building one (coercing its clauses, computing
 # its cache key) cost more than running it. Their values are bound parameters, named as below.
+_RUN = select(ExecutorRun).where(ExecutorRun.id == bindparam("run_id"))
 _STEP = select(ExecutorStep).where(
     ExecutorStep.run_id == bindparam("run_id"), ExecutorStep.step_id == bindparam("step_id")
 )
@@ -222,7 +223,8 @@ class Calls:
         with self.lock, self.db.session() as s:
             s.info[CLAIM_FOR] = claim_for
             s.execute(_JOB_DONE, {"job_id": plan.job_id})  # `_job_done`, built once
-            run = s.get(ExecutorRun, plan.run_id)
+            # Not `s.get`, which builds its statement anew: this fresh session has no run to find in memory.
+            run = s.scalar(_RUN, {"run_id": plan.run_id})
             fn = self._function(s, plan.function_id)
             if run is None or fn is None or run.status in TERMINAL:
                 return None
