@@ -50,8 +50,7 @@ class Engine(Registration, Events, Jobs, Calls, Reading):
         self._inflight = InFlight()
         self.wakeup = threading.Event()
         self.handoff: Handoff | None = None  # installed by the scheduler while it runs
-        # Public counters (tests and tracing): scheduler claim rounds, and the jobs they claimed.
-        self.claim_rounds = 0
+        # A public counter (tests and tracing): the jobs the scheduler's rounds claimed.
         self.jobs_claimed = 0
 
     @contextmanager

@@ -45,9 +45,8 @@ class Jobs:
     def take_due(self, me: str, limit: int) -> tuple[list[ExecutorJob], datetime | None]:
         """`claim_due`, and when the next unclaimed job falls due: now or earlier when more are due
         than `limit`, None when none is waiting. One read finds both, so an idle scheduler sleeps
-        until that moment instead of polling."""
+        until that moment (capped: scheduler.IDLE_WAIT_CAP)."""
         claimed: list[ExecutorJob] = []
-        self.claim_rounds += 1
         with self.db.session() as s:
             now = utcnow()
             waiting = s.scalars(

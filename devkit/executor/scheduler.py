@@ -3,9 +3,9 @@
 Jobs are durable rows, claimed with a compare-and-set; on start the executor releases
 claims a killed process left behind, so sleeps, waits and calls resume after a restart.
 
-The loop sleeps until the next job falls due (or a write wakes it: every transaction that
-schedules or re-times a job nobody holds sets `engine.wakeup` after its commit), instead of
-polling. The scheduler also lends the engine its free slots (`engine.handoff`, `core.Handoff`):
+The loop sleeps until the next job falls due, at most 50 ms (`IDLE_WAIT_CAP`), or until a
+write wakes it: every transaction that schedules or re-times a job nobody holds sets
+`engine.wakeup` after its commit. The scheduler also lends the engine its free slots (`engine.handoff`, `core.Handoff`):
 an ingested event's first call is given straight to a worker, without a round of the loop.
 """
 
@@ -27,8 +27,11 @@ logger = logging.getLogger("support.executor")
 POLL_SECONDS = 0.05  # while every worker is busy: how often the loop looks for a free one
 # The longest idle sleep. This process's writes wake the loop; the cap bounds the delay for a
 # due time no wake announces (another executor on the same database, a row edited by hand, the
-# wall clock stepping) at one short read a second.
-IDLE_WAIT_CAP = 1.0
+# wall clock stepping). 50 ms, not longer: with a 1 s cap, webhook -> draft in `python -m bench
+# --only pipeline` was 10-30 ms slower in each of four alternated pairs of runs on a 2-vCPU VM
+# (p50 730-762 against 720-733 ms); the time grew in the other processes (the fakes' answers, the
+# OpenAI SDK's own work), and we did not find why. One short read every 50 ms is cheap.
+IDLE_WAIT_CAP = POLL_SECONDS
 
 
 class Scheduler:
