@@ -61,13 +61,12 @@ class Reading:
 
     @staticmethod
     def _run_json(s: Session, run: ExecutorRun) -> dict[str, Any]:
-        # Jobs first: each read is its own SQLite snapshot (pysqlite begins no transaction for a
-        # SELECT), and a step is committed with, or before, the job that waits on it; the other
-        # order could show a sleep's wake job with its step not yet there.
+        # Two reads, on SQLite two snapshots (pysqlite begins no transaction for a SELECT): an answer
+        # applied in between can show in the jobs and not yet in the steps. A page refresh mends it.
+        steps = s.scalars(select(ExecutorStep).where(ExecutorStep.run_id == run.id).order_by(ExecutorStep.created_at, ExecutorStep.id)).all()
         jobs = s.scalars(
             select(ExecutorJob).where(ExecutorJob.run_id == run.id, ExecutorJob.done.is_(False)).order_by(ExecutorJob.due_at, ExecutorJob.id)
         ).all()
-        steps = s.scalars(select(ExecutorStep).where(ExecutorStep.run_id == run.id).order_by(ExecutorStep.created_at, ExecutorStep.id)).all()
         status = run.status if run.status != RunStatus.QUEUED else RunStatus.RUNNING
         iso = lambda d: d.isoformat() + "Z" if d else None  # noqa: E731
         return {

@@ -249,7 +249,9 @@ def test_a_sleep_wakes_at_the_iso_time_the_sdk_sent(client: inngest.Inngest) -> 
 
     with InngestStack([sleeps_until], time_scale=1.0) as stack:  # the default: production semantics
         stack.send("test/until", {})
-        [run] = stack.wait_for(lambda: [r for r in stack.runs("until") if r["scheduled"] and r["scheduled"][0]["kind"] == "wake"])
+        # The step too: a run's steps and jobs are two reads (reading.py), the wake may show first.
+        [run] = stack.wait_for(lambda: [r for r in stack.runs("until")
+                                        if r["steps"] and r["scheduled"] and r["scheduled"][0]["kind"] == "wake"])
     assert run["scheduled"] == [{"kind": "wake", "step_id": run["steps"][0]["id"], "due_at": "2099-01-02T03:04:05.678000Z"}]
     assert run["steps"][0]["status"] == "Sleeping"
 
