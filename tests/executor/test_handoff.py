@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import select, text
 
 from devkit.executor.engine import Engine, Outcome
-from devkit.executor.models import ExecutorJob, commit_without_fsync, create_tables
+from devkit.executor.models import ExecutorJob
 from lib.db import make_database
+from tests.executor.conftest import engine_on
 
 FUNCTION = {
     "id": "app-fn",
@@ -27,13 +28,8 @@ FUNCTION = {
 
 @pytest.fixture
 def engine(sqlite_url: str) -> Iterator[Engine]:
-    db = make_database(sqlite_url)
-    commit_without_fsync(db.engine)
-    create_tables(db.engine)
-    engine = Engine(db)
-    engine.register("app", "http://127.0.0.1:9/api/inngest", [FUNCTION])
-    yield engine
-    db.engine.dispose()
+    with engine_on(sqlite_url, "http://127.0.0.1:9/api/inngest", [FUNCTION]) as engine:
+        yield engine
 
 
 def _first_call(engine: Engine) -> Any:

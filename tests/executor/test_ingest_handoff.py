@@ -17,8 +17,9 @@ import pytest
 from sqlalchemy import select
 
 from devkit.executor.engine import CallPlan, Engine
-from devkit.executor.models import ExecutorJob, commit_without_fsync, create_tables
+from devkit.executor.models import ExecutorJob, create_tables
 from lib.db import make_database
+from tests.executor.conftest import engine_on
 
 URL = "http://127.0.0.1:9/api/inngest"
 FUNCTION = {
@@ -57,14 +58,9 @@ class Lender:
 
 @pytest.fixture
 def engine(sqlite_url: str) -> Iterator[Engine]:
-    db = make_database(sqlite_url)
-    commit_without_fsync(db.engine)
-    create_tables(db.engine)
-    engine = Engine(db)
-    engine.register("app", URL, [FUNCTION])
-    engine.wakeup.clear()
-    yield engine
-    db.engine.dispose()
+    with engine_on(sqlite_url, URL, [FUNCTION]) as engine:
+        engine.wakeup.clear()
+        yield engine
 
 
 def _jobs(engine: Engine) -> list[ExecutorJob]:
