@@ -5,8 +5,9 @@ claims a killed process left behind, so sleeps, waits and calls resume after a r
 
 The loop sleeps until the next job falls due, at most 50 ms (`IDLE_WAIT_CAP`), or until a
 write wakes it: every transaction that schedules or re-times a job nobody holds sets
-`engine.wakeup` after its commit. The scheduler also lends the engine its free slots (`engine.handoff`, `core.Handoff`):
-an ingested event's first call is given straight to a worker, without a round of the loop.
+`engine.wakeup` after its commit. The scheduler also lends the engine its free slots
+(`engine.handoff`, `core.Handoff`): an ingested event's first call is given straight to a
+worker, without a round of the loop.
 """
 
 from __future__ import annotations
@@ -151,7 +152,8 @@ class Scheduler:
     # ---- a worker ----------------------------------------------------------------------------
 
     def _run(self, item: ExecutorJob | CallPlan) -> None:
-        """Handle a job (or make a call already prepared) and then each next call of its run that is due at once, holding one worker slot."""
+        """Handle a job (or make a call already prepared), then each next call of its run that is due
+        at once, holding one worker slot."""
         try:
             following = item if isinstance(item, CallPlan) else self._handle(item)
             while following is not None:

@@ -6,9 +6,9 @@ gather-context -> [route] -> agent-reasoning -> (store-action -> request approva
 Routing (lib.routing) runs on what gather-context gathered, not on the event alone: the event's
 body may be cut (`bodyTruncated`) or missing (previews), and the loop guard and the rules want the
 whole latest message. gather-context applies the rules itself (pure, no model call), so the
-`route` step runs only for what they leave open: the classifier's model call, retried alone. `no_reply` ends the run there (the
-app's `no_reply_action` may archive or tag it in Front), `human` ends it with a Front comment
-saying why; neither calls the agent nor writes a draft.
+`route` step runs only for what they leave open: the classifier's model call, retried alone.
+`no_reply` ends the run there (the app's `no_reply_action` may archive or tag it in Front),
+`human` ends it with a Front comment saying why; neither calls the agent nor writes a draft.
 
 Throttled to one run per conversation per 10 s, so a customer writing three times
 in a row does not get three agents racing over one conversation. A teammate's
