@@ -85,18 +85,14 @@ def main(argv: list[str] | None = None) -> int:
 
     import logging
 
-    from werkzeug.serving import make_server
+    from waitress.server import create_server
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app, _ = build(args.record)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = create_server(app, host="127.0.0.1", port=0, threads=16)
     signal.signal(signal.SIGTERM, _interrupt)
-    print(f"serving on {server.server_port}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    server.server_close()
+    print(f"serving on {server.effective_port}", flush=True)
+    server.run()  # until SIGTERM: waitress's loop ends on KeyboardInterrupt and stops its threads
     return 0
 
 

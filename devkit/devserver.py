@@ -51,9 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
-    from werkzeug.serving import run_simple
+    from waitress import serve
 
-    run_simple(args.host, args.port, build_app(), threaded=True, use_reloader=False)
+    serve(build_app(), host=args.host, port=args.port, threads=16)  # keeps connections alive (devkit/sandbox/server.py)
     return 0
 
 

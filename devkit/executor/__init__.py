@@ -100,30 +100,30 @@ class Executor:
         self.scheduler = Scheduler(self.engine, signing_key=self.signing_key, workers=workers)
         self.app = build_app(self)
         self._server: Any = None
-        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         if self._server is None:
             raise RuntimeError("executor is not serving")
-        return f"http://127.0.0.1:{self._server.server_port}"
+        return self._server.url
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("executor is not serving")
+        return self._server.port
 
     def start(self, host: str = "127.0.0.1", port: int = 8288) -> "Executor":
         """Start the worker and serve HTTP in a background thread (port 0: any free port)."""
-        from werkzeug.serving import make_server
+        from devkit.sandbox.server import LocalServer
 
         self.scheduler.start()
-        self._server = make_server(host, port, self.app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="executor-http", daemon=True)
-        self._thread.start()
+        self._server = LocalServer(self.app, host=host, port=port).start()
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+            self._server.stop()
         self.scheduler.stop()
         self.database.engine.dispose()
 

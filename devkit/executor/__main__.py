@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         upgrade(config.database_url())
     scale = args.time_scale if args.time_scale is not None else time_scale_setting()
     executor = Executor(time_scale=scale, max_event_bytes=args.max_event_bytes).start(args.host, args.port)
-    print(f"executor on http://{args.host}:{executor._server.server_port} (runs: /runs), time scale {scale}", flush=True)
+    print(f"executor on http://{args.host}:{executor.port} (runs: /runs), time scale {scale}", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

@@ -73,7 +73,8 @@ class FakeStripe:
         self.refunds: list[dict[str, Any]] = []  # refunds created, oldest first (as Stripe returns them)
         self.requests: list[dict[str, Any]] = []  # every POST /v1/refunds, authorised or not: {idempotency_key, account, params, status}
         self.reads: list[dict[str, Any]] = []  # every GET: {path, args, account}
-        self.delay = 0.0
+        self.delay = 0.0  # seconds each POST /v1/refunds waits before doing anything
+        self.arrived = 0  # POST /v1/refunds that reached the fake, `delay` or not: one in flight counts
         self._accounts: dict[str, str | None] = {}  # refund id -> the account it belongs to
         self._idempotent: dict[tuple[str | None, str], tuple[dict[str, Any], int, dict[str, Any]]] = {}
         self._failures: deque[tuple[int, str, str | None, bool]] = deque()
@@ -83,7 +84,7 @@ class FakeStripe:
         self._lock = threading.Lock()
         self._env = EnvSwap()
         self.app = self._make_app()  # public, so a sandbox can serve it on a fixed port
-        self._server = LocalServer(self.app)
+        self._server = LocalServer(self.app, closes_connections=True)  # it loses answers (`_drop_connection`)
 
     @property
     def url(self) -> str:
@@ -192,6 +193,8 @@ class FakeStripe:
 
         @app.post("/v1/refunds")
         def create_refund() -> Any:
+            with self._lock:
+                self.arrived += 1
             if self.delay:
                 time.sleep(self.delay)
             params = _decode_form(request.form)

@@ -238,7 +238,10 @@ def test_a_teammate_reply_mid_refund_cancels_the_reply_but_not_the_refund(sqlite
     scene = scene_factory(approval_policy={"refund_auto_approve_max_amount": 5000}, auto_send=True)
     scene.stripe.delay = 1.0  # the refund is in flight when the teammate answers
     scene.customer_writes("cnv_mid", "Please refund the Pro plan, I never used it", event_id="evt_mid")
-    scene.stack.wait_for(lambda: scene.stripe.requests, timeout=30)
+    # `arrived`, not `requests`: the fake records a request once its delay is over, when the refund is
+    # done and the parent run about to go on to create-draft.
+    scene.stack.wait_for(lambda: scene.stripe.arrived, timeout=30)
+    assert scene.stripe.refunds == []  # still in flight
 
     assert scene.teammate_replies("cnv_mid", event_id="evt_mid_reply").status_code == 200
     scene.stack.wait_for_run("handle-inbound-message", status="Cancelled", timeout=30)
