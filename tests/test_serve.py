@@ -30,3 +30,26 @@ def test_every_workflow_is_served_once_with_its_trigger() -> None:
     assert triggers["execute-approved-action"] == ["action/approved"]
     assert triggers["record-human-reply"] == ["front/outbound_sent"]
     assert [t.cron for t in next(c for c in configs if c.id.endswith("purge-old-texts")).triggers] == ["TZ=UTC 17 3 * * *"]
+
+
+def test_a_call_that_imported_modules_freezes_what_it_loaded_and_other_calls_do_not() -> None:
+    """`lib.inngest.serve._freeze_imports`: full collections must not walk what the lazy imports loaded."""
+    import gc
+    import sys
+    import types
+
+    client = app.test_client()
+    client.get("/api/inngest")
+    frozen = gc.get_freeze_count()
+    client.get("/api/inngest")  # imports nothing new
+    assert gc.get_freeze_count() == frozen
+
+    sys.modules["tests._freeze_probe"] = types.ModuleType("tests._freeze_probe")  # as a step's first import would
+    kept = [[n] for n in range(1000)]  # lists are always tracked by the collector
+    try:
+        client.get("/api/inngest")
+        assert gc.get_freeze_count() >= frozen + len(kept)
+    finally:
+        del sys.modules["tests._freeze_probe"]
+        gc.unfreeze()  # give the test process its collector back
+    assert kept and gc.get_freeze_count() == 0
