@@ -9,8 +9,9 @@ The whole run also has a time budget (`RUN_BUDGET_SECONDS`) that keeps it
 inside the serve function's limit. There is no fallback to the offline rules
 here (see `lib.agent`).
 
-The final answer is parsed by `client.chat.completions.parse` against the strict
-JSON schema of `ModelOutput`, which has no approval field; the policy decides
+The final answer is parsed against the strict JSON schema of `ModelOutput`
+(`lib.agent.structured`: the format built once, the content read as the SDK reads it),
+which has no approval field; the policy decides
 approval afterwards. Tools are strict too, so parallel tool calls are off (the
 model makes at most one call per turn).
 """
@@ -25,7 +26,7 @@ from pydantic import ValidationError
 
 from lib import config
 from lib.lazy import lazy
-from lib.agent import AgentUnavailable, prompts, tools
+from lib.agent import AgentUnavailable, prompts, structured, tools
 from lib.agent.models import AgentContext, AgentProposal, ModelOutput
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ def run(context: AgentContext) -> AgentProposal:
                 # supplied schemas." (OpenAI, Structured Outputs limitations). One call per turn keeps
                 # every call inside its schema.
                 parallel_tool_calls=False,
-                response_format=ModelOutput,
+                response_format=structured.response_format(ModelOutput),
                 timeout=min(timeout, remaining / (retries + 1)),
             )
         except ValidationError as exc:
@@ -132,9 +133,14 @@ def run(context: AgentContext) -> AgentProposal:
                     continue
                 if calls:
                     raise AgentUnavailable(f"the model kept calling tools after {MAX_TOOL_ROUNDS} rounds")
-                if message.parsed is not None:
-                    return message.parsed.to_proposal()
-                problem = f"the model refused: {message.refusal}" if message.refusal else "it was empty"
+                try:
+                    output = structured.parsed_output(ModelOutput, message)
+                except ValidationError as exc:
+                    problem = f"it did not match the schema ({_summary(exc)})"
+                else:
+                    if output is not None:
+                        return output.to_proposal()
+                    problem = f"the model refused: {message.refusal}" if message.refusal else "it was empty"
         if repaired:
             raise AgentUnavailable(f"the model's answer was invalid twice; last time {problem}")
         repaired = True

@@ -68,7 +68,7 @@ def classify(context: AgentContext) -> RouteDecision:
     """One classifier call; raises `AgentUnavailable` when no valid answer comes back."""
     import openai
 
-    from lib.agent import usage
+    from lib.agent import structured, usage
     from lib.agent.openai_agent import get_openai
 
     document = json.dumps(message_document(context), ensure_ascii=False)
@@ -79,14 +79,14 @@ def classify(context: AgentContext) -> RouteDecision:
                 {"role": "system", "content": SYSTEM},
                 {"role": "user", "content": f"<message>\n{document}\n</message>"},
             ],
-            response_format=RouteOutput,
+            response_format=structured.response_format(RouteOutput),
         )
+        tokens = usage.record(model_name(), completion.usage)
+        parsed = structured.parsed_output(RouteOutput, completion.choices[0].message) if completion.choices else None
     except ValidationError as exc:
         raise AgentUnavailable(f"the routing classifier's answer did not match its schema: {exc.error_count()} errors") from exc
     except openai.OpenAIError as exc:
         raise AgentUnavailable(f"the routing classifier failed: {type(exc).__name__}: {exc}") from exc
-    tokens = usage.record(model_name(), completion.usage)
-    parsed = completion.choices[0].message.parsed if completion.choices else None
     if parsed is None:
         raise AgentUnavailable("the routing classifier gave no answer (refused or empty)")
     return RouteDecision(route=parsed.route, reason=f"classifier: {parsed.reason}"[:480], rule="classifier",

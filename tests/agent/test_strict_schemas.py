@@ -150,3 +150,36 @@ def test_nesting_and_size_limits() -> None:
     wide = {f"p{i}": {"type": "string"} for i in range(5001)}
     with pytest.raises(SchemaError, match="5001 object properties"):
         check_strict_schema({"type": "object", "properties": wide, "required": list(wide), "additionalProperties": False})
+
+
+@pytest.mark.parametrize("model_name", ["ModelOutput", "RouteOutput"])
+def test_the_format_built_once_is_what_the_sdk_sends_for_the_type(fake: FakeOpenAI, model_name: str) -> None:
+    """`lib.agent.structured` keeps the format as a dict; the request must be byte-for-byte what `parse(type)` sends."""
+    from lib.agent import structured
+    from lib.routing.classifier import RouteOutput
+
+    model = {"ModelOutput": ModelOutput, "RouteOutput": RouteOutput}[model_name]
+    client = _client(fake)
+    for response_format in (model, structured.response_format(model), structured.response_format(model)):
+        fake.script({"content": "{}"})
+        try:
+            client.chat.completions.parse(model="gpt-4o", messages=MESSAGES, response_format=response_format)  # type: ignore[arg-type]
+        except Exception:  # noqa: BLE001 - "{}" is not a valid answer; only the request matters here
+            pass
+    by_type, built_once, reused = (body["response_format"] for body in fake.completions[-3:])
+    assert by_type["json_schema"]["name"] == model_name
+    assert by_type == built_once == reused
+
+
+def test_an_answer_off_the_schema_is_a_validation_error_and_a_refusal_is_none() -> None:
+    from types import SimpleNamespace
+
+    from pydantic import ValidationError
+
+    from lib.agent import structured
+
+    with pytest.raises(ValidationError):
+        structured.parsed_output(ModelOutput, SimpleNamespace(content='{"reasoning": 1}', refusal=None))
+    assert structured.parsed_output(ModelOutput, SimpleNamespace(content=None, refusal="no")) is None
+    answer = structured.parsed_output(ModelOutput, SimpleNamespace(content=json.dumps({"reasoning": "r", "action": None, "draft_response": "hi", "category": "other", "confidence": 0.5}), refusal=None))
+    assert answer is not None and answer.draft_response == "hi"
