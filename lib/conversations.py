@@ -37,15 +37,18 @@ def mark_needs_human(conversation_id: str, reason: str) -> None:
     audit.record("workflow", "conversation.needs_human", conversation_id=conversation_id, reason=reason)
 
 
-def record_route(conversation_id: str, route: str, reason: str, **audited: object) -> None:
+def record_route(conversation_id: str, route: str, reason: str, *, session: Session | None = None, **audited: object) -> None:
     """Remember how the conversation's latest message was routed, and why, with its `conversation.routed`
-    audit entry in the same transaction (`audited`: the entry's other details)."""
-    with get_db().session() as session:
-        row = _conversation_row(session, conversation_id)
-        row.route = route
-        row.route_reason = reason[:500]
-        audit.record("router", "conversation.routed", conversation_id=conversation_id, session=session,
-                     route=route, reason=reason, **audited)
+    audit entry in the same transaction (`audited`: the entry's other details; `session`: a transaction
+    already open, else one of its own)."""
+    if session is None:
+        with get_db().session() as own:
+            return record_route(conversation_id, route, reason, session=own, **audited)
+    row = _conversation_row(session, conversation_id)
+    row.route = route
+    row.route_reason = reason[:500]
+    audit.record("router", "conversation.routed", conversation_id=conversation_id, session=session,
+                 route=route, reason=reason, **audited)
 
 
 def route_of(conversation_id: str) -> tuple[str | None, str | None]:
@@ -55,12 +58,14 @@ def route_of(conversation_id: str) -> tuple[str | None, str | None]:
         return (row.route, row.route_reason) if row else (None, None)
 
 
-def last_auto_send(conversation_id: str) -> datetime | None:
+def last_auto_send(conversation_id: str, *, session: Session | None = None) -> datetime | None:
     """When we last auto-sent a reply into this conversation (naive UTC), for the loop guard."""
-    with get_db().session() as session:
-        return session.scalar(
-            select(func.max(Draft.updated_at)).where(Draft.conversation_id == conversation_id, Draft.status == DRAFT_SENT)
-        )
+    if session is None:
+        with get_db().session() as own:
+            return last_auto_send(conversation_id, session=own)
+    return session.scalar(
+        select(func.max(Draft.updated_at)).where(Draft.conversation_id == conversation_id, Draft.status == DRAFT_SENT)
+    )
 
 
 def needs_human(conversation_id: str) -> bool:

@@ -142,6 +142,32 @@ def test_gathering_routes_by_the_rules_and_leaves_the_classifier_to_the_route_st
     assert openai.requests == []  # gathering never calls a model
 
 
+def test_gathering_reads_the_loop_guard_and_records_the_route_in_one_transaction(database_url: str, front: FakeFront) -> None:
+    """On MySQL every session is a pool checkout with its ping: the rules' path pays for one."""
+    from sqlalchemy import event
+
+    from lib.db import get_db
+    from lib.workflows.inbound import steps
+
+    registry.create_app(slug="acme", name="Acme", front_inbox_id=INBOX)
+    front.add_conversation(CONVERSATION, inbox_id=INBOX)
+    seen: list[tuple[int, str]] = []
+
+    def statement(conn: Any, cursor: Any, sql: str, *_: Any) -> None:
+        seen.append((id(conn.get_transaction()), sql.split()[0].upper() + (" drafts" if "drafts" in sql else "")
+                     + (" audit" if "audit" in sql else "")))
+
+    engine = get_db().engine
+    event.listen(engine, "before_cursor_execute", statement)
+    try:
+        assert steps.gather(_inbound(front, "msg_thanks", "Thanks, that worked!")).routed is not None
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+    [guard] = [tx for tx, what in seen if what == "SELECT drafts"]
+    [record] = [tx for tx, what in seen if what == "INSERT audit"]
+    assert guard == record
+
+
 def test_gathering_leaves_routing_to_the_route_step_when_the_database_is_down(front: FakeFront,
                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """The loop guard cannot read our drafts: the rules cannot be trusted, and gathering must not fail for it."""

@@ -44,14 +44,19 @@ def _route_without_model(inbound: InboundReceived, context: AgentContext) -> Rou
     """The rules' route, recorded; None leaves routing to the `route` step: when only the classifier can
     tell, or when the database (the loop guard's record, or recording the route) failed, so that
     gathering never fails on routing's account and the `route` step keeps its own retries."""
+    from lib.db import get_db
     from lib.routing import route_without_model
 
     try:
         # After the fetches, not beside them: a read on a thread of its own held the GIL while the
-        # Front request was leaving, and cost the step more than it saved.
-        decision = route_without_model(context, seconds_since_auto_send=_seconds_since_auto_send(inbound.conversation_id))
-        if decision is not None:
-            _record_route(inbound, context, decision)
+        # Front request was leaving, and cost the step more than it saved. The loop guard's read and
+        # the route's record share one transaction: the rules make no call, and on MySQL each
+        # session is a pool checkout with its ping.
+        with get_db().session() as session:
+            since = _seconds_since_auto_send(inbound.conversation_id, session=session)
+            decision = route_without_model(context, seconds_since_auto_send=since)
+            if decision is not None:
+                _record_route(inbound, context, decision, session=session)
         return decision
     except Exception as exc:  # noqa: BLE001 - the `route` step tries again, with its retries
         logger.warning("routing %s while gathering failed, the route step will: %s: %s",
@@ -69,20 +74,21 @@ def route_message(inbound: InboundReceived, context: AgentContext) -> RouteDecis
     return decision
 
 
-def _seconds_since_auto_send(conversation_id: str) -> float | None:
+def _seconds_since_auto_send(conversation_id: str, *, session: Any = None) -> float | None:
     """For the loop guard: how long ago we last auto-sent into this conversation (our drafts table)."""
     from lib import conversations
     from lib.db.models import utcnow
 
-    sent_at = conversations.last_auto_send(conversation_id)
+    sent_at = conversations.last_auto_send(conversation_id, session=session)
     return (utcnow() - sent_at).total_seconds() if sent_at is not None else None
 
 
-def _record_route(inbound: InboundReceived, context: AgentContext, decision: RouteDecision) -> None:
+def _record_route(inbound: InboundReceived, context: AgentContext, decision: RouteDecision, *, session: Any = None) -> None:
     from lib import conversations
 
-    conversations.record_route(inbound.conversation_id, decision.route, decision.reason, message_id=inbound.message_id,
-                               app_id=context.app.id, rule=decision.rule, category=decision.category)
+    conversations.record_route(inbound.conversation_id, decision.route, decision.reason, session=session,
+                               message_id=inbound.message_id, app_id=context.app.id, rule=decision.rule,
+                               category=decision.category)
 
 
 def settle_no_reply(conversation_id: str, routed: RouteDecision, app: AppInfo) -> NoReply:
