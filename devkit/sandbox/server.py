@@ -9,7 +9,6 @@ from types import TracebackType
 from typing import Any, Callable, Mapping
 
 
-
 def wait_until(predicate: Callable[[], Any], timeout: float, describe: Callable[[], str] = lambda: "", interval: float = 0.05) -> Any:
     """Poll `predicate` until it returns something truthy and return that (a wait, never a speed check)."""
     deadline = time.monotonic() + timeout

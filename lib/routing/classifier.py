@@ -81,12 +81,12 @@ def classify(context: AgentContext) -> RouteDecision:
             ],
             response_format=structured.response_format(RouteOutput),
         )
-        tokens = usage.record(model_name(), completion.usage)
         parsed = structured.parsed_output(RouteOutput, completion.choices[0].message) if completion.choices else None
     except ValidationError as exc:
         raise AgentUnavailable(f"the routing classifier's answer did not match its schema: {exc.error_count()} errors") from exc
     except openai.OpenAIError as exc:
         raise AgentUnavailable(f"the routing classifier failed: {type(exc).__name__}: {exc}") from exc
+    tokens = usage.record(model_name(), completion.usage)
     if parsed is None:
         raise AgentUnavailable("the routing classifier gave no answer (refused or empty)")
     return RouteDecision(route=parsed.route, reason=f"classifier: {parsed.reason}"[:480], rule="classifier",
