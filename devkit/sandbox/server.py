@@ -103,11 +103,12 @@ class LocalServer:
             for dispatcher in list(server._map.values()):  # connections, the listening socket, the trigger
                 dispatcher.close()
 
-        try:
-            if not self._thread.is_alive():
-                raise OSError("not running")
-            server.trigger.pull_trigger(close_everything)
-        except OSError:  # never started, or its trigger already closed
+        if self._thread.is_alive():
+            try:
+                server.trigger.pull_trigger(close_everything)
+            except OSError:  # its trigger already closed
+                close_everything()
+        else:  # never started, or its loop already ended
             close_everything()
         if self._thread.ident is not None:
             self._thread.join(timeout=5)
